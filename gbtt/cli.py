@@ -1,0 +1,73 @@
+"""The `gbtt` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .inventory import default_inventory
+from .problems import InventoryInvalid, format_problems
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate
+
+    inv, problems = validate(args.inventory, use_cache=not args.no_cache)
+    if problems:
+        print(format_problems(problems), file=sys.stderr)
+        return 1
+    n_ep = sum(len(s.get("endpoints", [])) for s in inv.sites.values())
+    print(f"{args.inventory}: valid ({len(inv.sites)} bridge rooms, {n_ep} endpoints, "
+          f"{len(inv.hosts)} central hosts, {len(inv.network.get('devices', {}))} network devices)")
+    return 0
+
+
+def cmd_vault_fill(args) -> int:
+    from .secrets import fill_vault
+
+    added = fill_vault(Path(args.inventory))
+    print(f"vault.yml: {len(added)} secret(s) added" + (f": {', '.join(added)}" if added else ""))
+    return 0
+
+
+def cmd_lab(args) -> int:
+    from .lab import cli as lab_cli
+
+    return lab_cli.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gbtt", description="Provision and verify the Bình Định online meeting system (GBTT).")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check an inventory: schemas and cross-references, every problem at once")
+    v.add_argument("inventory", nargs="?", default=str(default_inventory()))
+    v.add_argument("--no-cache", action="store_true", help="ignore the per-file cache")
+    v.set_defaults(func=cmd_validate)
+
+    vault = sub.add_parser("vault", help="manage the inventory's ansible-vault file")
+    vsub = vault.add_subparsers(dest="vault_command", required=True)
+    fill = vsub.add_parser("fill", help="add random secrets for every endpoint or service that lacks one")
+    fill.add_argument("inventory", nargs="?", default=str(default_inventory()))
+    fill.set_defaults(func=cmd_vault_fill)
+
+    from .lab.cli import add_parser as add_lab
+
+    add_lab(sub, cmd_lab)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InventoryInvalid as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Values that must agree with each other: the regulation's roles, QoS code
+points, vendor platforms, endpoint kinds, the room standard, and a path from
+every site to the centre."""
+from __future__ import annotations
+
+from . import endpoints, objects, rule
+
+# RFC 4594 / RFC 2597 code points of the per-hop behaviours the schema allows.
+PHB_DSCP = {"EF": 46, "AF41": 34, "AF42": 36, "AF43": 38, "CS3": 24, "CS4": 32, "CS5": 40}
+QOS_CLASSES = ("audio", "video", "signalling")
+VENDOR_PLATFORM = {"cisco": "ios-xe", "huawei": "vrp", "linux": "frr"}
+PLATFORM_KIND = {"baresip": "sip-room-system", "poly-g7500": "sip-room-system",
+                 "cisco-room-kit": "sip-room-system", "browser": "webrtc-pc"}
+WEBRTC_VIDEO = {"vp8", "vp9", "h264"}
+SITE_KIND_ROLE = {"central-room": "central-room", "district-room": "room-host"}
+
+
+@rule
+def qos_classes_complete(inv):
+    classes = inv.network.get("qos_classes")
+    if not isinstance(classes, dict):
+        return
+    for name in QOS_CLASSES:
+        if name not in classes:
+            yield ("network", "qos_classes"), f"class '{name}' is missing (audio, video and signalling are all marked)"
+    for name, cls in objects(classes):
+        phb, dscp = cls.get("phb"), cls.get("dscp")
+        if phb in PHB_DSCP and isinstance(dscp, int) and PHB_DSCP[phb] != dscp:
+            yield ("network", "qos_classes", name, "dscp"), f"DSCP {dscp} does not match {phb} (which is {PHB_DSCP[phb]})"
+
+
+@rule
+def device_platform_matches_vendor(inv):
+    for did, dev in objects(inv.network.get("devices")):
+        want = VENDOR_PLATFORM.get(dev.get("vendor"))
+        if want and dev.get("platform") not in (None, want):
+            yield ("network", "devices", did, "platform"), f"platform '{dev.get('platform')}' does not run on {dev.get('vendor')} gear (use '{want}')"
+
+
+@rule
+def endpoint_platform_matches_kind(inv):
+    profiles = inv.codec_profiles
+    for path, ep, _ in endpoints(inv):
+        want = PLATFORM_KIND.get(ep.get("platform"))
+        if want and ep.get("kind") not in (None, want):
+            yield path + ("kind",), f"platform '{ep.get('platform')}' is a {want}, not a {ep.get('kind')}"
+        prof = profiles.get(ep.get("profile"))
+        if ep.get("kind") == "webrtc-pc" and isinstance(prof, dict):
+            audio = prof.get("audio") if isinstance(prof.get("audio"), dict) else {}
+            if audio.get("codec") not in (None, "opus"):
+                yield path + ("profile",), f"profile '{ep.get('profile')}' uses {audio.get('codec')}; WebRTC endpoints need opus audio"
+
+
+@rule
+def organisations_fit_the_regulation(inv):
+    orgs = dict(objects(inv.organisations))
+    operators = [oid for oid, org in orgs.items() if "operator" in (org.get("roles") or [])]
+    if orgs and len(operators) != 1:
+        yield ("organisations",), f"exactly one organisation must have role 'operator' (Art. 9: Sở TT&TT); found {len(operators)}"
+    for sid, site in objects(inv.sites):
+        org = orgs.get(site.get("organisation"))
+        role = SITE_KIND_ROLE.get(site.get("kind"))
+        if isinstance(org, dict) and role and role not in (org.get("roles") or []):
+            yield ("sites", sid, "organisation"), (
+                f"a {site.get('kind')} must be kept by an organisation with role '{role}'; "
+                f"'{site.get('organisation')}' has {', '.join(org.get('roles') or []) or 'none'}")
+    central = [sid for sid, s in objects(inv.sites) if s.get("kind") == "central-room"]
+    if inv.sites and not central and "sites" not in inv.broken:
+        yield ("sites",), "no central-room: Art. 6.1-6.2 need the central bridge rooms (VP UBND tỉnh, Sở TT&TT)"
+
+
+@rule
+def rooms_share_one_background(inv):
+    """Art. 4.3: every room shows the same size, background and text colour."""
+    first = None
+    for sid, site in objects(inv.sites):
+        room = site.get("room")
+        bg = room.get("background") if isinstance(room, dict) else None
+        if not isinstance(bg, str):
+            continue
+        if first is None:
+            first = (sid, bg)
+        elif bg != first[1]:
+            yield ("sites", sid, "room", "background"), f"background '{bg}' differs from '{first[1]}' of {first[0]}: Art. 4.3 wants one standard for all rooms"
+
+
+@rule
+def central_hosts_at_centre(inv):
+    centre = inv.centre.get("id")
+    for hid, host in objects(inv.hosts):
+        if isinstance(centre, str) and host.get("site") not in (None, centre):
+            yield ("hosts", hid, "site"), f"central hosts stand at the centre '{centre}', not at '{host.get('site')}'"
+
+
+@rule
+def sites_reach_the_centre(inv):
+    devices = dict(objects(inv.network.get("devices")))
+    links = inv.network.get("links")
+    net = inv.centre.get("network")
+    start = net.get("router") if isinstance(net, dict) else None
+    if start not in devices or not isinstance(links, list):
+        return
+    adjacent: dict[str, set] = {}
+    for link in links:
+        if isinstance(link, dict):
+            adjacent.setdefault(link.get("a"), set()).add(link.get("b"))
+            adjacent.setdefault(link.get("b"), set()).add(link.get("a"))
+    reached, todo = {start}, [start]
+    while todo:
+        for nxt in adjacent.get(todo.pop(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    for sid, site in objects(inv.sites):
+        snet = site.get("network")
+        router = snet.get("router") if isinstance(snet, dict) else None
+        if router in devices and router not in reached:
+            yield ("sites", sid, "network", "router"), f"router '{router}' has no path of links to the centre router '{start}' (add a link in network.links)"

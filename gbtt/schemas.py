@@ -1,0 +1,203 @@
+"""The Cerberus schemas of `schemas/` and the messages their errors give.
+
+Each file in `schemas/` is the schema of one kind of object; they refer to
+each other by name through a schema registry.  `validator_for(kind)` builds
+(once) a strict validator for one inventory file kind; `check(kind, doc)`
+returns the errors as (path, message) pairs, every one of them.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+import zoneinfo
+
+import cerberus
+from cerberus import errors as E
+
+from .layout import FileKind
+from .paths import SCHEMA_DIR
+from .yamlload import load_text
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+PHONE = re.compile(r"^\+84 ?\d{2,3}(?: ?\d{3,4}){2}$")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
+COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+
+FORMATS = {
+    "slug": "a lowercase slug (a-z, 0-9, single '-' between words)",
+    "hostname": "a lowercase DNS name",
+    "phone": "a Vietnamese phone number in international form, e.g. '+84 256 3822 123'",
+    "email": "an e-mail address",
+    "colour": "a colour as '#rrggbb' (lowercase hex)",
+    "ipv4": "an IPv4 address, e.g. '10.52.0.11'",
+    "cidr": "an IPv4 network in CIDR form with no host bits, e.g. '10.52.11.0/26'",
+    "host_or_ipv4": "an IPv4 address or a lowercase DNS name",
+    "timezone": "an IANA time zone, e.g. 'Asia/Ho_Chi_Minh'",
+}
+
+
+def _is_ipv4(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_cidr(value: str) -> bool:
+    if "/" not in value:
+        return False
+    try:
+        ipaddress.IPv4Network(value)
+        return True
+    except ValueError:
+        return False
+
+
+@functools.lru_cache(maxsize=None)
+def _is_timezone(value: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(value)
+        return True
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+_CHECKS = {
+    "slug": SLUG.match,
+    "hostname": HOSTNAME.match,
+    "phone": PHONE.match,
+    "email": EMAIL.match,
+    "colour": COLOUR.match,
+    "ipv4": _is_ipv4,
+    "cidr": _is_cidr,
+    "host_or_ipv4": lambda v: _is_ipv4(v) or HOSTNAME.match(v),
+    "timezone": _is_timezone,
+}
+
+
+def _make_check(name):
+    test = _CHECKS[name]
+
+    def check(self, field, value):
+        if isinstance(value, str) and not test(value):
+            self._error(field, f"{value!r} is not {FORMATS[name]}")
+
+    return check
+
+
+# Cerberus with the inventory's formats as `check_with` rules (its metaclass
+# collects the `_check_with_*` methods when the class is created).
+Validator = type("Validator", (cerberus.Validator,), {f"_check_with_{n}": _make_check(n) for n in _CHECKS})
+
+
+@functools.lru_cache(maxsize=None)
+def registry() -> cerberus.schema.SchemaRegistry:
+    reg = cerberus.schema.SchemaRegistry()
+    for path in sorted(SCHEMA_DIR.glob("*.yml")):
+        value, _ = load_text(path.read_bytes())
+        reg.add(path.stem, _plain(value))
+    return reg
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def root_rule(kind: FileKind) -> dict:
+    if kind.shape == "object":
+        return {"type": "dict", "required": True, "schema": kind.schema}
+    return {
+        "type": "dict",
+        "required": True,
+        "keysrules": {"type": "string", "check_with": "slug"},
+        "valuesrules": {"type": "dict", "schema": kind.schema},
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def validator_for(kind: FileKind) -> Validator:
+    return Validator({kind.key: root_rule(kind)}, schema_registry=registry())
+
+
+def check(kind: FileKind, document: dict, secret: bool = False) -> list[tuple[tuple, str]]:
+    """Validate `document` (already wrapped as {kind.key: ...}) without
+    normalisation; return every error as (document path, message)."""
+    v = validator_for(kind)
+    if v.validate(document, normalize=False):
+        return []
+    out: list[tuple[tuple, str]] = []
+    for error in v._errors:
+        _flatten(error, kind, secret, out)
+    return out
+
+
+def _flatten(error, kind, secret, out):
+    if error.is_group_error:
+        for child in error.child_errors:
+            _flatten(child, kind, secret, out)
+        return
+    out.append((tuple(error.document_path), _message(error, kind, secret)))
+
+
+def _show(value, secret):
+    return "(value hidden)" if secret else repr(value)
+
+
+def _message(error, kind: FileKind, secret: bool) -> str:
+    code, c, value = error.code, error.constraint, error.value
+    if code == E.REQUIRED_FIELD.code:
+        return "required key is missing"
+    if code == E.UNKNOWN_FIELD.code:
+        allowed = allowed_keys(kind, tuple(error.document_path[:-1]))
+        return f"unknown key '{error.field}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+    if code == E.BAD_TYPE.code:
+        return f"must be of type {c}, not {type(value).__name__} {_show(value, secret)}"
+    if code == E.UNALLOWED_VALUE.code:
+        return f"unallowed value {_show(value, secret)} (allowed: {', '.join(map(str, c))})"
+    if code == E.MIN_VALUE.code:
+        return f"{value} is below the minimum {c}"
+    if code == E.MAX_VALUE.code:
+        return f"{value} is above the maximum {c}"
+    if code == E.MIN_LENGTH.code:
+        return f"too short: at least {c} {'characters' if isinstance(value, str) else 'items'} needed"
+    if code == E.MAX_LENGTH.code:
+        return f"too long: at most {c} {'characters' if isinstance(value, str) else 'items'} allowed"
+    if code == E.EMPTY_NOT_ALLOWED.code:
+        return "must not be empty"
+    if code == E.NOT_NULLABLE.code:
+        return "must have a value (it is empty/null)"
+    if code == E.DEPENDENCIES_FIELD_VALUE.code:
+        conds = "; ".join(f"{k} is {' or '.join(map(str, v))}" for k, v in c.items())
+        return f"only allowed when {conds}"
+    if code == E.CUSTOM.code:
+        return error.info[0] if not secret else "has an invalid format"
+    return f"{error.rule or 'rule'} failed ({c})"
+
+
+def _resolve(rules):
+    """Follow a registry reference in a 'schema' rule."""
+    schema = rules.get("schema")
+    if isinstance(schema, str):
+        schema = registry().get(schema)
+    return schema
+
+
+def allowed_keys(kind: FileKind, parent_path: tuple) -> list[str]:
+    """The keys the schema allows in the mapping at `parent_path`."""
+    rules = {"type": "dict", "schema": {kind.key: root_rule(kind)}}
+    for part in parent_path:
+        if rules.get("type") == "list":
+            rules = rules.get("schema") or {}
+        elif "valuesrules" in rules:
+            rules = rules["valuesrules"]
+        else:
+            rules = (_resolve(rules) or {}).get(part, {})
+    schema = _resolve(rules)
+    return sorted(schema) if isinstance(schema, dict) else []

@@ -1,0 +1,48 @@
+"""Creating the inventory's secrets: random values for whatever the vault lacks."""
+from __future__ import annotations
+
+import secrets as _random
+from pathlib import Path
+
+import yaml
+
+from .layout import VAULT_FILE
+from .vault import decrypt, encrypt
+from .yamlload import load_text
+
+SERVICE_SECRETS = {"turn_static_secret": 32, "janus_admin_secret": 24, "janus_api_secret": 24}
+SIP_PASSWORD_BYTES = 18
+
+
+def _sip_endpoint_ids(root: Path) -> list[str]:
+    ids = []
+    for path in sorted((root / "sites").glob("*.yml")):
+        site, _ = load_text(path.read_bytes())
+        for ep in (site or {}).get("endpoints") or []:
+            if isinstance(ep, dict) and ep.get("kind") == "sip-room-system":
+                ids.append(ep["id"])
+    return ids
+
+
+def fill_vault(root: Path) -> list[str]:
+    """Add a random secret for every SIP endpoint and service missing from
+    the vault; keep every existing one. Returns the names added (never values)."""
+    vault_path = root / VAULT_FILE
+    data = {}
+    if vault_path.exists():
+        data = yaml.safe_load(decrypt(vault_path.read_bytes())) or {}
+    added = []
+    for name, nbytes in SERVICE_SECRETS.items():
+        if not data.get(name):
+            data[name] = _random.token_urlsafe(nbytes)
+            added.append(name)
+    passwords = data.setdefault("sip_passwords", {})
+    for ep_id in _sip_endpoint_ids(root):
+        if ep_id not in passwords:
+            passwords[ep_id] = _random.token_urlsafe(SIP_PASSWORD_BYTES)
+            added.append(f"sip_passwords.{ep_id}")
+    if added:
+        text = "# Secrets of the GBTT inventory (ansible-vault). Edit with: ansible-vault edit vault.yml\n"
+        text += yaml.safe_dump(data, sort_keys=True, allow_unicode=True)
+        vault_path.write_bytes(encrypt(text.encode()))
+    return added

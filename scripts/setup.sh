@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything gbtt needs on a fresh Debian 12 machine (run as root):
+# Debian packages for the lab (podman, runc, mmdebstrap, ...) and a Python
+# virtualenv in .venv with the gbtt package and its test tools.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3 python3-venv python3-dev gcc          # the virtualenv and its compiled wheels
+  podman runc netavark aardvark-dns iptables    # the lab's container engine and networks
+  mmdebstrap debian-archive-keyring             # the lab's base image, built locally
+  openssh-client                                # Ansible and pyinfra reach lab hosts over SSH
+  git
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp=.venv/.gbtt-installed
+if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: python virtualenv in .venv"
+  /usr/bin/python3 -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[test]'
+  touch "$stamp"
+fi
