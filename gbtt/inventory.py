@@ -133,7 +133,7 @@ def _write_cache(path: Path, fingerprint: bytes, entries: dict) -> None:
 def _list_files(root: Path) -> list[str]:
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
         for name in filenames:
             if not name.startswith("."):
                 out.append(os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/"))

@@ -34,8 +34,8 @@ FILE_KINDS: tuple[FileKind, ...] = (
 )
 
 # Files that live in an inventory directory but are not part of the model:
-# the Ansible inventory plugin's source file.
-IGNORED_FILES = ("gbtt.yml",)
+# the entry files of Ansible (gbtt.yml) and pyinfra (pyinfra.py).
+IGNORED_FILES = ("gbtt.yml", "pyinfra.py")
 
 VAULT_FILE = "vault.yml"
 

@@ -1,0 +1,132 @@
+"""The managed hosts of an inventory, their groups and connection data:
+computed once here, handed to Ansible (plugins/inventory/gbtt.py) and to
+pyinfra (`pyinfra_groups`) alike, so both engines see the same hosts.
+
+Groups: `central` and one per central role (`conference`, `sip_registrar`,
+`media_relay`, `turn`); `rooms` and one per endpoint platform (`baresip`);
+`network`, `linux_routers`, `cisco_ios`, `huawei_vrp`; `site_<id>` per site.
+
+An *overlay* changes how hosts are reached without changing what they are:
+`lab` keeps only the hosts that run in the local lab and points the
+connection at their 198.18.0.0/15 lab addresses.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import STATE_DIR
+from .problems import InventoryInvalid, Problem
+from .validate import load_valid
+
+LAB_SUPERNET = ipaddress.IPv4Network("198.18.0.0/15")
+VENDOR_GROUPS = {"linux": "linux_routers", "cisco": "cisco_ios", "huawei": "huawei_vrp"}
+
+
+@dataclass
+class ManagedHost:
+    name: str
+    address: str  # the production address
+    site: str
+    groups: list[str]
+    vars: dict = field(default_factory=dict)
+
+    @property
+    def linux(self) -> bool:
+        return "cisco_ios" not in self.groups and "huawei_vrp" not in self.groups
+
+
+def slug_group(text: str) -> str:
+    return text.replace("-", "_")
+
+
+def managed_hosts(inv) -> list[ManagedHost]:
+    out = []
+    centre = inv.centre["id"]
+    for hid, host in inv.hosts.items():
+        out.append(ManagedHost(hid, host["address"], host["site"], ["central", host["role"], f"site_{slug_group(centre)}"],
+                               {"gbtt_role": host["role"]}))
+    for sid, site in inv.sites.items():
+        for ep in site["endpoints"]:
+            if ep["platform"] == "baresip":  # a Linux room PC that gbtt provisions
+                out.append(ManagedHost(ep["id"], ep["address"], sid, ["rooms", "baresip", f"site_{slug_group(sid)}"],
+                                       {"gbtt_role": "room_pc", "gbtt_profile": ep["profile"]}))
+    for did, dev in inv.network["devices"].items():
+        groups = ["network", VENDOR_GROUPS[dev["vendor"]], f"site_{slug_group(dev['site'])}"]
+        out.append(ManagedHost(did, dev["mgmt_address"], dev["site"], groups,
+                               {"gbtt_role": f"{dev['kind']}", "gbtt_vendor": dev["vendor"]}))
+    for h in out:
+        h.vars.update({"gbtt_site": h.site, "gbtt_address": h.address})
+        if h.linux:
+            h.vars.update({"ansible_host": h.address, "ansible_user": "root"})
+        else:
+            h.vars.update({"ansible_host": h.address, "ansible_connection": "ansible.netcommon.network_cli",
+                           "ansible_network_os": "cisco.ios.ios" if "cisco_ios" in h.groups else "community.network.ce"})
+    return out
+
+
+def lab_address(inv, address: str) -> str:
+    """Production address -> lab address: the host part within the province's
+    address plan, kept, on 198.18.0.0/15."""
+    plan = ipaddress.IPv4Network(inv.province["address_plan"])
+    offset = int(ipaddress.IPv4Address(address)) - int(plan.network_address)
+    return str(LAB_SUPERNET.network_address + offset)
+
+
+def lab_state(state_dir: Path = STATE_DIR) -> dict | None:
+    try:
+        return json.loads((state_dir / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def apply_lab_overlay(inv, hosts: list[ManagedHost], state: dict | None) -> list[ManagedHost]:
+    if not state:
+        raise InventoryInvalid([Problem(str(STATE_DIR / "state.json"), 0, "lab", "the lab is not up: run 'gbtt lab up' first")])
+    running = state["hosts"]
+    out = []
+    for h in hosts:
+        if h.name in running:
+            h.vars.update({
+                "ansible_host": running[h.name],
+                "ansible_user": "root",
+                "ansible_ssh_private_key_file": state["key"],
+                "gbtt_lab": True,
+            })
+            out.append(h)
+    return out
+
+
+def hosts_for(source: Path | str, overlay: str | None = None) -> list[ManagedHost]:
+    inv = load_valid(source)
+    hosts = managed_hosts(inv)
+    if overlay == "lab":
+        hosts = apply_lab_overlay(inv, hosts, lab_state())
+    elif overlay:
+        raise ValueError(f"unknown overlay {overlay!r} (known: lab)")
+    return hosts
+
+
+def pyinfra_groups(source: Path | str, overlay: str | None = None) -> dict[str, list]:
+    """Groups for a pyinfra inventory file: {group: [(host, data), ...]}.
+    On an invalid inventory, prints the problems and exits 1, as `gbtt validate` does."""
+    try:
+        hosts = hosts_for(source, overlay)
+    except InventoryInvalid as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None
+    groups: dict[str, list] = {}
+    for h in hosts:
+        if not h.linux:
+            continue  # vendor gear is configured by Ansible's network modules only
+        data = {k: v for k, v in h.vars.items() if not k.startswith("ansible_")}
+        data.update({"ssh_hostname": h.vars["ansible_host"], "ssh_user": h.vars["ansible_user"]})
+        if "ansible_ssh_private_key_file" in h.vars:
+            data.update({"ssh_key": h.vars["ansible_ssh_private_key_file"],
+                         "ssh_strict_host_key_checking": "no", "ssh_known_hosts_file": "/dev/null"})
+        for g in h.groups:
+            groups.setdefault(g, []).append((h.name, data))
+    return groups
