@@ -76,16 +76,23 @@ def lab_address(inv, address: str) -> str:
     return str(LAB_SUPERNET.network_address + offset)
 
 
-def lab_state(state_dir: Path = STATE_DIR) -> dict | None:
+def lab_state_dir(lab: str) -> Path:
+    """Where the lab of the inventory directory named `lab` keeps its key and state."""
+    return STATE_DIR / lab
+
+
+def lab_state(state_dir: Path) -> dict | None:
     try:
         return json.loads((state_dir / "state.json").read_text())
     except (OSError, ValueError):
         return None
 
 
-def apply_lab_overlay(inv, hosts: list[ManagedHost], state: dict | None) -> list[ManagedHost]:
+def apply_lab_overlay(inv, hosts: list[ManagedHost]) -> list[ManagedHost]:
+    state_dir = lab_state_dir(inv.root.resolve().name)
+    state = lab_state(state_dir)
     if not state:
-        raise InventoryInvalid([Problem(str(STATE_DIR / "state.json"), 0, "lab", "the lab is not up: run 'gbtt lab up' first")])
+        raise InventoryInvalid([Problem(str(state_dir / "state.json"), 0, "lab", "the lab is not up: run 'gbtt lab up' first")])
     running = state["hosts"]
     out = []
     for h in hosts:
@@ -104,7 +111,7 @@ def hosts_for(source: Path | str, overlay: str | None = None) -> list[ManagedHos
     inv = load_valid(source)
     hosts = managed_hosts(inv)
     if overlay == "lab":
-        hosts = apply_lab_overlay(inv, hosts, lab_state())
+        hosts = apply_lab_overlay(inv, hosts)
     elif overlay:
         raise ValueError(f"unknown overlay {overlay!r} (known: lab)")
     return hosts

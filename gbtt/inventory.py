@@ -144,7 +144,7 @@ def parse_file(kind: FileKind, relpath: str, raw: bytes, display: str) -> FileRe
     """Parse and schema-check one file of the inventory."""
     stem = relpath.rsplit("/", 1)[-1][: -len(".yml")]
     prefix = (kind.key, stem) if kind.shape == "directory" else (kind.key,)
-    secret = relpath == VAULT_FILE
+    secret = kind.secret
 
     def problem(line, message, path=prefix):
         return Problem(display, line, join_path(*path), message)
@@ -164,7 +164,7 @@ def parse_file(kind: FileKind, relpath: str, raw: bytes, display: str) -> FileRe
         return FileResult(None, problems)
     document = {kind.key: {stem: data} if kind.shape == "directory" else data}
     depth = len(prefix)
-    for path, message in schemas.check(kind, document, secret=secret):
+    for path, message in schemas.check(kind, document):
         line = line_of(data, path[depth:]) if len(path) >= depth else getattr(data, "line", 1)
         problems.append(problem(line or 1, message, path))
     if secret:

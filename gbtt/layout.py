@@ -20,6 +20,7 @@ class FileKind:
     schema: str  # the object schema in schemas/
     shape: str  # "object" | "collection" | "directory"
     required: bool = True
+    secret: bool = False  # values are never shown in messages nor cached
 
 
 FILE_KINDS: tuple[FileKind, ...] = (
@@ -30,7 +31,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind("network.yml", "network", "network", "object"),
     FileKind("codec-profiles.yml", "codec_profiles", "codec_profile", "collection"),
     FileKind("sites/*.yml", "sites", "site", "directory"),
-    FileKind("vault.yml", "vault", "vault", "object"),
+    FileKind("vault.yml", "vault", "vault", "object", secret=True),
 )
 
 # Files that live in an inventory directory but are not part of the model:

@@ -15,7 +15,7 @@ import zoneinfo
 import cerberus
 from cerberus import errors as E
 
-from .layout import FileKind
+from .layout import FILE_KINDS, FileKind
 from .paths import SCHEMA_DIR
 from .yamlload import load_text
 
@@ -90,7 +90,10 @@ def _make_check(name):
 
 # Cerberus with the inventory's formats as `check_with` rules (its metaclass
 # collects the `_check_with_*` methods when the class is created).
-Validator = type("Validator", (cerberus.Validator,), {f"_check_with_{n}": _make_check(n) for n in _CHECKS})
+# YAML's `true` is a bool, which Python counts as an int: not here.
+_TYPES = dict(cerberus.Validator.types_mapping, integer=cerberus.TypeDefinition("integer", (int,), (bool,)))
+Validator = type("Validator", (cerberus.Validator,),
+                 {"types_mapping": _TYPES, **{f"_check_with_{n}": _make_check(n) for n in _CHECKS}})
 
 
 @functools.lru_cache(maxsize=None)
@@ -126,7 +129,7 @@ def validator_for(kind: FileKind) -> Validator:
     return Validator({kind.key: root_rule(kind)}, schema_registry=registry())
 
 
-def check(kind: FileKind, document: dict, secret: bool = False) -> list[tuple[tuple, str]]:
+def check(kind: FileKind, document: dict) -> list[tuple[tuple, str]]:
     """Validate `document` (already wrapped as {kind.key: ...}) without
     normalisation; return every error as (document path, message)."""
     v = validator_for(kind)
@@ -134,7 +137,7 @@ def check(kind: FileKind, document: dict, secret: bool = False) -> list[tuple[tu
         return []
     out: list[tuple[tuple, str]] = []
     for error in v._errors:
-        _flatten(error, kind, secret, out)
+        _flatten(error, kind, kind.secret, out)
     return out
 
 
@@ -201,3 +204,11 @@ def allowed_keys(kind: FileKind, parent_path: tuple) -> list[str]:
             rules = (_resolve(rules) or {}).get(part, {})
     schema = _resolve(rules)
     return sorted(schema) if isinstance(schema, dict) else []
+
+
+def check_object(schema: str, obj) -> list[str]:
+    """Errors of one object against one schema of schemas/, as 'path: message'
+    (the form the schema tests state their expectations in)."""
+    secret = any(k.secret for k in FILE_KINDS if k.schema == schema)
+    kind = FileKind(pattern="", key="object", schema=schema, shape="object", secret=secret)
+    return sorted(f"{'.'.join(map(str, path[1:]))}: {msg}" for path, msg in check(kind, {"object": obj}))

@@ -1,0 +1,62 @@
+"""The lab's base image, built locally from lab/image.recipe with mmdebstrap
+and `podman import`; rebuilt only when the recipe changes (its hash is the tag)."""
+from __future__ import annotations
+
+import hashlib
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..paths import LAB_DIR
+from .podman import LabError, exists, podman
+
+RECIPE = LAB_DIR / "image.recipe"
+REPOSITORY = "localhost/gbtt-base"
+
+
+def parse_recipe(text: str) -> dict:
+    recipe = {"customize": []}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition(":")
+        if key == "customize":
+            recipe["customize"].append(value.strip())
+        else:
+            recipe[key.strip()] = value.strip()
+    return recipe
+
+
+def tag() -> str:
+    return f"{REPOSITORY}:{hashlib.sha256(RECIPE.read_bytes()).hexdigest()[:12]}"
+
+
+def mmdebstrap_command(recipe: dict, target: Path) -> list[str]:
+    cmd = ["mmdebstrap", f"--variant={recipe['variant']}", "--include=" + ",".join(recipe["packages"].split())]
+    for step in recipe["customize"]:
+        cmd.append(f'--customize-hook=chroot "$1" /bin/sh -c {shlex.quote(step)}')
+    cmd += [recipe["suite"], str(target)]
+    return cmd
+
+
+def ensure_image(log=print) -> str:
+    """The base image's tag, building it first if this recipe has none yet."""
+    name = tag()
+    if exists("image", name):
+        return name
+    if shutil.which("mmdebstrap") is None:
+        raise LabError("mmdebstrap is not installed: run scripts/setup.sh")
+    recipe = parse_recipe(RECIPE.read_text())
+    log(f"lab: building the base image {name} with mmdebstrap (about a minute)")
+    with tempfile.TemporaryDirectory(prefix="gbtt-image-") as tmp:
+        tar = Path(tmp) / "base.tar"
+        proc = subprocess.run(mmdebstrap_command(recipe, tar), capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise LabError("mmdebstrap failed: " + " | ".join(tail))
+        podman("import", "--change", 'CMD ["/sbin/init"]', "--change", "LABEL gbtt.recipe=" + name.split(":")[1],
+               str(tar), name)
+    return name

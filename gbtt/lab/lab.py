@@ -1,0 +1,261 @@
+"""The local lab: one podman container per Linux host of the inventory, each
+with systemd as PID 1, sshd with the lab key, Python, and the inventory's
+hostname, on a network of 198.18.0.0/15 addresses mapped from the
+production plan (gbtt.hostinventory.lab_address).
+
+Topology: one flat network standing for the dedicated data network (the
+routed topology, with per-site networks behind Linux edge routers, is the
+next step and belongs with the network roles).
+
+`up` converges: it creates what is missing, starts what is stopped, removes
+lab containers that the chosen profile does not have, and writes the state
+(.lab/state.json) that the lab overlay of both engines reads.  `down`
+removes exactly what carries this lab's label, and the lab's key and state.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..hostinventory import LAB_SUPERNET, lab_address, lab_state, lab_state_dir, managed_hosts
+from ..inventory import default_inventory
+from ..validate import load_valid
+from .image import ensure_image
+from .podman import LabError, containers, exists, podman
+
+# The small profile: the central hosts, one central room and two districts
+# (one of them mountainous, behind a Linux router).
+PROFILES = {"small": ("vp-ubnd", "quy-nhon", "an-lao"), "full": None}
+GATEWAY = str(LAB_SUPERNET.broadcast_address - 1)  # the podman host's side; never an inventory address
+SSH_WAIT_SECONDS = 90
+
+
+@dataclass
+class LabHost:
+    name: str
+    address: str  # lab address
+    site: str
+    groups: list
+
+
+@dataclass
+class Lab:
+    name: str
+    inventory: Path
+
+    @property
+    def state_dir(self) -> Path:
+        return lab_state_dir(self.name)
+
+    @property
+    def label(self) -> str:
+        return f"gbtt.lab={self.name}"
+
+    @property
+    def network(self) -> str:
+        return f"gbtt-{self.name}"
+
+    @property
+    def key(self) -> Path:
+        return self.state_dir / "id_ed25519"
+
+    def container(self, host: str) -> str:
+        return f"gbtt-{self.name}-{host}"
+
+
+def open_lab(inventory: Path | None = None) -> Lab:
+    inventory = Path(inventory or default_inventory()).resolve()
+    return Lab(name=inventory.name, inventory=inventory)
+
+
+def plan(lab: Lab, profile: str) -> list[LabHost]:
+    """The hosts of `profile` with their lab addresses."""
+    if profile not in PROFILES:
+        raise LabError(f"unknown profile '{profile}' (known: {', '.join(PROFILES)})")
+    inv = load_valid(lab.inventory)
+    sites = PROFILES[profile]
+    centre = inv.centre["id"]
+    out = []
+    for h in managed_hosts(inv):
+        if not h.linux:
+            continue  # vendor routers and switches do not run in the lab
+        if sites is None or h.site == centre or h.site in sites:
+            out.append(LabHost(h.name, lab_address(inv, h.address), h.site, h.groups))
+    if ipaddress.IPv4Address(GATEWAY) in {ipaddress.IPv4Address(h.address) for h in out}:
+        raise LabError(f"an inventory address maps onto the lab gateway {GATEWAY}")
+    return out
+
+
+def ensure_key(lab: Lab) -> None:
+    lab.state_dir.mkdir(parents=True, exist_ok=True)
+    if not lab.key.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"gbtt-lab-{lab.name}", "-f", str(lab.key)],
+                       check=True)
+
+
+def ensure_network(lab: Lab) -> None:
+    if not exists("network", lab.network):
+        podman("network", "create", "--subnet", str(LAB_SUPERNET), "--gateway", GATEWAY,
+               "--label", lab.label, lab.network)
+
+
+def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
+    name = lab.container(host.name)
+    found = current.get(name)
+    if found and found.get("Image") not in (image, image.removeprefix("localhost/")):
+        podman("rm", "-f", name)  # built from an older recipe
+        found = None
+    if found:
+        if found.get("State") != "running":
+            podman("start", name)
+            return "started"
+        return "running"
+    podman("run", "-d", "--name", name, "--hostname", host.name,
+           "--network", lab.network, "--ip", host.address,
+           "--systemd=always", "--label", lab.label, "--label", f"gbtt.host={host.name}",
+           "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro",
+           image, "/sbin/init")
+    return "created"
+
+
+def ssh_command(lab: Lab, address: str, *command: str, timeout: int = 5) -> list[str]:
+    return ["ssh", "-i", str(lab.key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", f"ConnectTimeout={timeout}",
+            f"root@{address}", *command]
+
+
+def ssh_ok(lab: Lab, address: str) -> bool:
+    try:
+        return subprocess.run(ssh_command(lab, address, "true"), capture_output=True, timeout=15).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def wait_for_ssh(lab: Lab, hosts: list[LabHost], seconds: int = SSH_WAIT_SECONDS) -> list[str]:
+    """Names of the hosts that did not answer over SSH in time."""
+    deadline = time.monotonic() + seconds
+
+    def wait(h: LabHost) -> bool:
+        while time.monotonic() < deadline:
+            if ssh_ok(lab, h.address):
+                return True
+            time.sleep(1)
+        return False
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(wait, hosts))
+    return [h.name for h, ok in zip(hosts, results) if not ok]
+
+
+def write_state(lab: Lab, profile: str, image: str, hosts: list[LabHost]) -> None:
+    state = {
+        "lab": lab.name,
+        "inventory": str(lab.inventory),
+        "profile": profile,
+        "image": image,
+        "network": lab.network,
+        "key": str(lab.key),
+        "hosts": {h.name: h.address for h in hosts},
+    }
+    (lab.state_dir / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+    lines = [f"# gbtt lab '{lab.name}': ssh -F {lab.state_dir / 'ssh_config'} HOST"]
+    for h in hosts:
+        lines += [f"Host {h.name}", f"  HostName {h.address}", "  User root", f"  IdentityFile {lab.key}",
+                  "  StrictHostKeyChecking no", "  UserKnownHostsFile /dev/null", "  LogLevel ERROR"]
+    (lab.state_dir / "ssh_config").write_text("\n".join(lines) + "\n")
+
+
+def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
+    hosts = plan(lab, profile)  # validates the inventory before anything is created
+    ensure_key(lab)
+    image = ensure_image(log)
+    ensure_network(lab)
+    current = {c["Names"][0]: c for c in containers(lab.label)}
+    wanted = {lab.container(h.name) for h in hosts}
+    for name in sorted(set(current) - wanted):
+        log(f"lab: removing {name} (not in profile '{profile}')")
+        podman("rm", "-f", "-t", "2", name)
+    failed = []
+    for h in hosts:
+        try:
+            what = ensure_container(lab, h, image, current)
+            if what != "running":
+                log(f"lab: {h.name:<16} {h.address:<15} {what}")
+        except LabError as exc:
+            failed.append(f"{h.name}: {exc}")
+    up_hosts = [h for h in hosts if not any(f.startswith(h.name + ":") for f in failed)]
+    silent = wait_for_ssh(lab, up_hosts)
+    failed += [f"{name}: no SSH answer within {SSH_WAIT_SECONDS} s" for name in silent]
+    write_state(lab, profile, image, [h for h in up_hosts if h.name not in silent])
+    if failed:
+        raise LabError("lab up incomplete (run it again to resume):\n  " + "\n  ".join(failed))
+    return hosts
+
+
+def memory_by_container(lab: Lab) -> dict[str, int]:
+    """Resident memory of each running lab container, in bytes."""
+    proc = podman("stats", "--no-stream", "--no-reset", "--format", "json", check=False)
+    out = {}
+    try:
+        rows = json.loads(proc.stdout or "[]")
+    except ValueError:
+        return out
+    for row in rows:
+        name = row.get("name") or row.get("Name", "")
+        usage = row.get("mem_usage") or row.get("MemUsage", "")
+        out[name] = parse_size(usage.split("/")[0].strip())
+    return out
+
+
+def parse_size(text: str) -> int:
+    units = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+    num = "".join(c for c in text if c.isdigit() or c == ".")
+    unit = text[len(num):].strip().lower() or "b"
+    try:
+        return int(float(num) * units.get(unit, 1))
+    except ValueError:
+        return 0
+
+
+def status(lab: Lab) -> list[dict]:
+    """One row per lab container: host, address, state, SSH answer, memory."""
+    state = lab_state(lab.state_dir) or {"hosts": {}}
+    rows = []
+    found = {c["Labels"].get("gbtt.host"): c for c in containers(lab.label)}
+    names = sorted(set(found) | set(state["hosts"]))
+    mem = memory_by_container(lab) if found else {}
+
+    def row(name):
+        c = found.get(name)
+        address = state["hosts"].get(name, "-")
+        running = bool(c) and c.get("State") == "running"
+        return {
+            "host": name,
+            "address": address,
+            "state": c.get("State") if c else "missing",
+            "ssh": running and address != "-" and ssh_ok(lab, address),
+            "memory": mem.get(lab.container(name), 0),
+        }
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rows = list(pool.map(row, names))
+    return rows
+
+
+def down(lab: Lab, log=print) -> int:
+    removed = 0
+    for c in containers(lab.label):
+        podman("rm", "-f", "-t", "2", c["Names"][0])
+        removed += 1
+    if exists("network", lab.network):
+        podman("network", "rm", lab.network)
+    if lab.state_dir.exists():
+        shutil.rmtree(lab.state_dir)
+    log(f"lab: removed {removed} container(s), network {lab.network}, key and state")
+    return removed

@@ -1,0 +1,155 @@
+"""Loading an inventory: the real one is valid; every kind of bad file gives
+one clear line naming file, line and key path, exit 1 and no traceback."""
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import REAL, edit, rel_lines
+from gbtt.validate import validate
+
+
+def problems_of(root: Path) -> list[str]:
+    _, problems = validate(root, use_cache=False)
+    return rel_lines(root, problems)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gbtt", *args], capture_output=True, text=True)
+
+
+def test_real_inventory_is_valid():
+    assert problems_of(REAL) == []
+
+
+def test_cli_valid_exit_0():
+    proc = run_cli("validate", str(REAL))
+    assert proc.returncode == 0, proc.stderr
+    assert "valid (13 bridge rooms" in proc.stdout
+
+
+def test_yaml_syntax_error(inv_dir):
+    (inv_dir / "sites" / "quy-nhon.yml").write_text("name: [Quy Nhơn\nkind: district-room\n", encoding="utf-8")
+    [line] = problems_of(inv_dir)
+    assert line.startswith("sites/quy-nhon.yml:2 sites.quy-nhon: YAML syntax error: while parsing a flow sequence")
+
+
+def test_empty_file(inv_dir):
+    (inv_dir / "codec-profiles.yml").write_text("# nothing yet\n")
+    assert problems_of(inv_dir) == [
+        "codec-profiles.yml:1 codec_profiles: the file is empty (expected the codec profile described in schemas/codec_profile.yml)"
+    ]
+
+
+def test_non_utf8_file(inv_dir):
+    (inv_dir / "sites" / "an-lao.yml").write_bytes("name: An Lão\n".encode("cp1258", errors="replace") + b"\xff\n")
+    [line] = problems_of(inv_dir)
+    assert line == "sites/an-lao.yml:2 sites.an-lao: not valid UTF-8 (byte 13); save the file as UTF-8"
+
+
+def test_missing_directory(tmp_path):
+    _, problems = validate(tmp_path / "nowhere", use_cache=False)
+    assert [str(p) for p in problems] == [f"{tmp_path / 'nowhere'}:0 [PROPERTY] inventory: the inventory directory does not exist"]
+
+
+def test_missing_and_unknown_files(inv_dir):
+    (inv_dir / "hosts.yml").unlink()
+    (inv_dir / "sites" / "phu-my.yaml").write_text("name: x\n")
+    lines = problems_of(inv_dir)
+    assert "hosts.yml:0 hosts: hosts.yml is missing: every inventory needs it (see schemas/host.yml)" in lines
+    assert any(l.startswith("sites/phu-my.yaml:1 sites.phu-my: unknown inventory file (allowed: province.yml") for l in lines)
+
+
+def test_duplicate_key(inv_dir):
+    edit(inv_dir / "centre.yml", "vlan: 100\n", "vlan: 100\n  vlan: 101\n")
+    assert problems_of(inv_dir) == ["centre.yml:11 centre: duplicate key 'vlan' (first at line 10)"]
+
+
+def test_site_file_that_is_a_list(inv_dir):
+    (inv_dir / "sites" / "tay-son.yml").write_text("- name: Tây Sơn\n")
+    assert "sites/tay-son.yml:1 sites.tay-son: must be of type dict, not LineList [{'name': 'Tây Sơn'}]" in problems_of(inv_dir)
+
+
+def test_site_file_name_must_be_a_slug(inv_dir):
+    (inv_dir / "sites" / "quy-nhon.yml").rename(inv_dir / "sites" / "Quy_Nhon.yml")
+    lines = problems_of(inv_dir)
+    assert "sites/Quy_Nhon.yml:2 sites.Quy_Nhon: 'Quy_Nhon' is not a lowercase slug (a-z, 0-9, single '-' between words)" in lines
+
+
+def test_all_problems_at_once(inv_dir):
+    edit(inv_dir / "sites" / "quy-nhon.yml", "vlan: 111", "vlan: 5000")
+    edit(inv_dir / "sites" / "phu-cat.yml", "profile: hd720", "profile: hd4k")
+    edit(inv_dir / "province.yml", "code: 52", "code: 520")
+    assert problems_of(inv_dir) == [
+        "province.yml:4 province.code: 520 is above the maximum 99",
+        "sites/phu-cat.yml:21 sites.phu-cat.endpoints.0.profile: unknown codec profile 'hd4k' (known: hd1080, hd720, hd720-vp8, sd480)",
+        "sites/quy-nhon.yml:14 sites.quy-nhon.network.vlan: 5000 is above the maximum 4094",
+    ]
+
+
+def test_cli_reports_lines_exit_1_no_traceback(inv_dir):
+    edit(inv_dir / "sites" / "quy-nhon.yml", "vlan: 111", "vlan: 0")
+    (inv_dir / "network.yml").write_bytes(b"\xc3\x28 broken")
+    proc = run_cli("validate", str(inv_dir))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert f"{inv_dir}/sites/quy-nhon.yml:14 [PROPERTY] sites.quy-nhon.network.vlan: 0 is below the minimum 1" in lines
+    assert any(l.startswith(f"{inv_dir}/network.yml:1 [PROPERTY] network: not valid UTF-8") for l in lines)
+    assert lines[-1].endswith("problem(s) found; nothing was deployed.")
+
+
+def test_cli_missing_directory():
+    proc = run_cli("validate", "/nonexistent/gbtt-inventory")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "/nonexistent/gbtt-inventory:0 [PROPERTY] inventory: the inventory directory does not exist" in proc.stderr
+
+
+def test_vault_must_be_encrypted(inv_dir):
+    (inv_dir / "vault.yml").write_text("turn_static_secret: in-clear-text-secret-000000\n")
+    lines = problems_of(inv_dir)
+    assert lines == ["vault.yml:1 vault: vault.yml is not encrypted: secrets must be kept with ansible-vault (ansible-vault encrypt vault.yml)"]
+
+
+def test_vault_wrong_password(inv_dir, tmp_path, monkeypatch):
+    wrong = tmp_path / "wrong-password"
+    wrong.write_text("not the lab password\n")
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(wrong))
+    [line] = problems_of(inv_dir)
+    assert line.startswith(f"vault.yml:1 vault: vault.yml cannot be decrypted with {wrong}")
+
+
+def test_vault_schema_errors_hide_values(inv_dir):
+    from gbtt.vault import decrypt, encrypt
+
+    data = yaml.safe_load(decrypt((inv_dir / "vault.yml").read_bytes()))
+    data["sip_passwords"]["quy-nhon-pc"] = "tooshort"
+    (inv_dir / "vault.yml").write_bytes(encrypt(yaml.safe_dump(data).encode()))
+    lines = problems_of(inv_dir)
+    assert lines == ["vault.yml:13 vault.sip_passwords.quy-nhon-pc: too short: at least 12 characters needed"]
+
+
+def test_cache_follows_file_content(inv_dir):
+    assert validate(inv_dir)[1] == []
+    edit(inv_dir / "sites" / "hoai-an.yml", "uplink_mbps: 30", "uplink_mbps: 3")
+    _, problems = validate(inv_dir)
+    assert [p.path for p in problems] == ["sites.hoai-an.network.uplink_mbps"]
+    edit(inv_dir / "sites" / "hoai-an.yml", "uplink_mbps: 3\n", "uplink_mbps: 30\n")
+    assert validate(inv_dir)[1] == []
+
+
+def test_cache_holds_no_secret(inv_dir):
+    from gbtt.inventory import _cache_path
+    from gbtt.vault import decrypt
+
+    validate(inv_dir)
+    secrets = yaml.safe_load(decrypt((inv_dir / "vault.yml").read_bytes()))
+    raw = _cache_path(inv_dir).read_bytes()
+    entries = pickle.loads(raw)["entries"]
+    assert "vault.yml" in entries
+    for value in [secrets["turn_static_secret"], secrets["janus_admin_secret"], *secrets["sip_passwords"].values()]:
+        assert value.encode() not in raw
