@@ -41,7 +41,7 @@ def all_addresses(inv):
         yield ("hosts", hid, "address"), host.get("address"), subnets.get(host.get("site")), "host"
     mgmt = _net(inv.network.get("management_subnet"))
     for did, dev in objects(inv.network.get("devices")):
-        yield ("network", "devices", did, "mgmt_address"), dev.get("mgmt_address"), mgmt, "management address"
+        yield ("network", "devices", did, "mgmt_address"), dev.get("mgmt_address"), mgmt, "management"
 
 
 @rule

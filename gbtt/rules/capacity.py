@@ -146,12 +146,12 @@ def central_capacity(inv):
     ]
     for role, key, sub, users, per, why in checks:
         hosts = roles.get(role, [])
-        if not hosts or users == 0:
-            continue
+        if not hosts or users == 0 or any(not isinstance(h.get(role), dict) for _, h in hosts):
+            continue  # no such service, or a host without its settings (reported elsewhere)
         try:
             have = total(role, key, sub)
         except TypeError:
             continue
-        if have < users * per:
+        if 0 < have < users * per:  # a reversed range (have <= 0) is reported by port_ranges_ordered
             hid = hosts[0][0]
             yield ("hosts", hid, role, key), f"{have} {why.split(':')[0]} across all '{role}' hosts, {users * per} needed ({why})"
