@@ -37,12 +37,16 @@ class Inventory:
     files: dict = field(default_factory=dict)  # (kind.key, id or None) -> relpath
     broken: set = field(default_factory=set)  # kind keys whose files could not be read
     problems: list[Problem] = field(default_factory=list)
+    _prefix: str | None = field(default=None, repr=False)
 
     # -- where things are --------------------------------------------------
     def display(self, relpath: str) -> str:
-        path = self.root / relpath
-        rel = os.path.relpath(path)
-        return str(path) if rel.startswith("..") else rel
+        """How problems name a file: relative to the working directory when
+        the inventory lies below it, absolute otherwise."""
+        if self._prefix is None:
+            rel = os.path.relpath(self.root)
+            self._prefix = str(self.root.resolve()) if rel.startswith("..") else rel
+        return relpath if self._prefix == "." and relpath != "." else os.path.join(self._prefix, relpath)
 
     def where(self, path: tuple) -> tuple[str, int]:
         """File and line of a model path such as ('sites', 'quy-nhon', 'endpoints', 0)."""

@@ -8,6 +8,7 @@ schema-enforcer style::
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -19,7 +20,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line} [PROPERTY] {self.path}: {self.message}"
+        return _printable(f"{self.file}:{self.line} [PROPERTY] {self.path}: {self.message}")
 
 
 class InventoryInvalid(Exception):
@@ -31,6 +32,13 @@ class InventoryInvalid(Exception):
         super().__init__(format_problems(self.problems))
 
 
+def _printable(text: str) -> str:
+    """One line, whatever the input held: control characters are escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def format_problems(problems: list[Problem]) -> str:
     lines = [str(p) for p in sorted(problems)]
     lines.append(f"{len(problems)} problem(s) found; nothing was deployed.")
@@ -38,4 +46,12 @@ def format_problems(problems: list[Problem]) -> str:
 
 
 def join_path(*parts) -> str:
-    return ".".join(str(p) for p in parts if p != "")
+    """a.b.0.c; a key with blanks, dots or quotes is quoted: a."Art. 2.2".b"""
+    return ".".join(_part(p) for p in parts if p != "")
+
+
+def _part(p) -> str:
+    text = str(p)
+    if isinstance(p, str) and (not text or any(c.isspace() or c in '."' for c in text)):
+        return json.dumps(text, ensure_ascii=False)
+    return text

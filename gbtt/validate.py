@@ -2,6 +2,7 @@
 the CLI, the Ansible inventory plugin and the pyinfra inventory all pass."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from . import rules
@@ -10,10 +11,19 @@ from .problems import InventoryInvalid, Problem
 
 
 def validate(root: Path | str, use_cache: bool = True) -> tuple[Inventory, list[Problem]]:
-    inv = load(root, use_cache=use_cache)
-    problems = list(inv.problems)
-    if inv.docs:
-        problems.extend(rules.run(inv))
+    # Loading builds many small long-lived objects and no cycles: the cyclic
+    # garbage collector would rescan the growing heap again and again (it
+    # doubled the cold time of a 10,000-room inventory).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        inv = load(root, use_cache=use_cache)
+        problems = list(inv.problems)
+        if inv.docs:
+            problems.extend(rules.run(inv))
+    finally:
+        if was_enabled:
+            gc.enable()
     return inv, sorted(set(problems))
 
 

@@ -13,78 +13,72 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LineDict(dict):
-    __slots__ = ("line", "lines")
+    """A mapping that knows the line of each key (`lines`) and its own (`line`)."""
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.line = 0
         self.lines: dict = {}
 
-    def __reduce__(self):
-        return (_rebuild_dict, (dict(self), self.line, self.lines))
-
 
 class LineList(list):
-    __slots__ = ("line", "lines")
+    """A sequence that knows the line of each item (`lines`) and its own (`line`)."""
 
     def __init__(self, *a):
         super().__init__(*a)
         self.line = 0
         self.lines: list[int] = []
 
-    def __reduce__(self):
-        return (_rebuild_list, (list(self), self.line, self.lines))
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_scalars = yaml.constructor.SafeConstructor()
 
 
-def _rebuild_dict(items, line, lines):
-    d = LineDict(items)
-    d.line, d.lines = line, lines
-    return d
+class _Builder:
+    """Turns a composed node tree into LineDict/LineList/scalars.  Faster than
+    PyYAML's generic constructor (no generators, strings taken as they are),
+    and it records lines and duplicate keys on the way."""
 
+    def __init__(self):
+        self.duplicates: list[tuple[int, str]] = []
+        self.seen: dict[int, object] = {}  # aliases resolve to the same object
 
-def _rebuild_list(items, line, lines):
-    lst = LineList(items)
-    lst.line, lst.lines = line, lines
-    return lst
-
-
-class _Loader(_Base):
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, object]] = []
-
-
-def _construct_mapping(loader: _Loader, node):
-    mapping = LineDict()
-    mapping.line = node.start_mark.line + 1
-    yield mapping
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        try:
-            hash(key)
-        except TypeError:
-            loader.duplicates.append((line, "a key must be a plain value, not a list or mapping"))
-            continue
-        if key in mapping:
-            loader.duplicates.append((line, f"duplicate key '{key}' (first at line {mapping.lines[key]})"))
-            continue
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = line
-
-
-def _construct_sequence(loader: _Loader, node):
-    seq = LineList()
-    seq.line = node.start_mark.line + 1
-    yield seq
-    for item in node.value:
-        seq.append(loader.construct_object(item, deep=True))
-        seq.lines.append(item.start_mark.line + 1)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+    def build(self, node):
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            return _scalars.yaml_constructors.get(node.tag, _scalars.construct_undefined)(_scalars, node)
+        known = self.seen.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.SequenceNode):
+            seq = self.seen[id(node)] = LineList()
+            seq.line = node.start_mark.line + 1
+            for item in node.value:
+                seq.append(self.build(item))
+                seq.lines.append(item.start_mark.line + 1)
+            return seq
+        mapping = self.seen[id(node)] = LineDict()
+        mapping.line = node.start_mark.line + 1
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                _scalars.flatten_mapping(node)
+                break
+        for key_node, value_node in node.value:
+            key = self.build(key_node)
+            line = key_node.start_mark.line + 1
+            try:
+                hash(key)
+            except TypeError:
+                self.duplicates.append((line, "a key must be a plain value, not a list or mapping"))
+                continue
+            if key in mapping:
+                self.duplicates.append((line, f"duplicate key '{key}' (first at line {mapping.lines[key]})"))
+                continue
+            mapping[key] = self.build(value_node)
+            mapping.lines[key] = line
+        return mapping
 
 
 class YamlError(Exception):
@@ -101,19 +95,25 @@ def load_text(data: bytes):
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise YamlError(line, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8") from None
-    loader = _Loader(text)
+    builder = _Builder()
     try:
-        value = loader.get_single_data()
+        node = yaml.compose(text, Loader=_Base)
+        value = None if node is None else builder.build(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         what = " ".join(str(s) for s in (exc.context, exc.problem) if s)
-        raise YamlError(line, f"YAML syntax error: {what}") from None
+        raise YamlError(line, f"YAML syntax error: {_one_line(what)}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise YamlError(line, f"character #x{exc.character:04x} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
-        raise YamlError(1, f"YAML error: {exc}") from None
-    finally:
-        loader.dispose()
-    return value, loader.duplicates
+        raise YamlError(1, f"YAML error: {_one_line(str(exc))}") from None
+    return value, builder.duplicates
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def line_of(root, path) -> int:

@@ -2,22 +2,25 @@
 no overlapping subnets, everything inside the province's address plan."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from . import endpoints, objects, rule
 
 
+@functools.lru_cache(maxsize=None)
 def _ip(value):
     try:
-        return ipaddress.IPv4Address(value)
-    except (ValueError, TypeError):
+        return ipaddress.IPv4Address(value) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 
+@functools.lru_cache(maxsize=None)
 def _net(value):
     try:
-        return ipaddress.IPv4Network(value)
-    except (ValueError, TypeError):
+        return ipaddress.IPv4Network(value) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 

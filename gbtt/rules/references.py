@@ -32,7 +32,8 @@ def ids_unique(inv):
 def _check_ref(inv, path, value, targets, noun, source):
     """A reference to one of `targets`; not checked while `source` (the kind
     that defines them) is unreadable, lest one broken file cause a flood."""
-    if isinstance(value, str) and value not in targets and source not in inv.broken:
+    sources = (source,) if isinstance(source, str) else source
+    if isinstance(value, str) and value not in targets and not inv.broken.intersection(sources):
         return [(path, f"unknown {noun} '{value}' {known(targets, value)}")]
     return []
 
@@ -66,9 +67,9 @@ def references_resolve(inv):
     for path, ep, _ in endpoints(inv):
         yield from _check_ref(inv, path + ("profile",), ep.get("profile"), profiles, "codec profile", "codec_profiles")
     for host_id, host in objects(inv.hosts):
-        yield from _check_ref(inv, ("hosts", host_id, "site"), host.get("site"), places, "site or centre", "sites")
+        yield from _check_ref(inv, ("hosts", host_id, "site"), host.get("site"), places, "site or centre", ("sites", "centre"))
     for dev_id, dev in objects(inv.network.get("devices")):
-        yield from _check_ref(inv, ("network", "devices", dev_id, "site"), dev.get("site"), places, "site or centre", "sites")
+        yield from _check_ref(inv, ("network", "devices", dev_id, "site"), dev.get("site"), places, "site or centre", ("sites", "centre"))
     links = inv.network.get("links")
     for i, link in enumerate(links if isinstance(links, list) else []):
         if isinstance(link, dict):
