@@ -14,6 +14,7 @@ removes exactly what carries this lab's label, and the lab's key and state.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import shutil
@@ -99,6 +100,10 @@ def ensure_key(lab: Lab) -> None:
                        check=True)
 
 
+def key_id(lab: Lab) -> str:
+    return hashlib.sha256(Path(f"{lab.key}.pub").read_bytes()).hexdigest()[:16]
+
+
 def ensure_network(lab: Lab) -> None:
     if not exists("network", lab.network):
         podman("network", "create", "--subnet", str(LAB_SUPERNET), "--gateway", GATEWAY,
@@ -108,8 +113,10 @@ def ensure_network(lab: Lab) -> None:
 def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
     name = lab.container(host.name)
     found = current.get(name)
-    if found and found.get("Image") not in (image, image.removeprefix("localhost/")):
-        podman("rm", "-f", name)  # built from an older recipe
+    stale = found and (found.get("Image") not in (image, image.removeprefix("localhost/"))  # an older recipe
+                       or found.get("Labels", {}).get("gbtt.key") != key_id(lab))  # another checkout's key
+    if stale:
+        podman("rm", "-f", "-t", "2", name)
         found = None
     if found:
         if found.get("State") != "running":
@@ -119,6 +126,7 @@ def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
     podman("run", "-d", "--name", name, "--hostname", host.name,
            "--network", lab.network, "--ip", host.address,
            "--systemd=always", "--label", lab.label, "--label", f"gbtt.host={host.name}",
+           "--label", f"gbtt.key={key_id(lab)}",
            "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro",
            image, "/sbin/init")
     return "created"
