@@ -26,9 +26,12 @@ fi
 
 stamp=.venv/.gbtt-installed
 if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: python virtualenv in .venv"
+  echo "setup: python virtualenv in .venv (log: .venv/setup.log)"
   /usr/bin/python3 -m venv .venv
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[test]'
+  if ! { .venv/bin/pip install --upgrade pip && .venv/bin/pip install -e '.[test]'; } > .venv/setup.log 2>&1; then
+    tail -30 .venv/setup.log >&2
+    echo "setup: pip install failed (full log: .venv/setup.log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
