@@ -110,6 +110,8 @@ def apply_lab_overlay(inv, hosts: list[ManagedHost]) -> list[ManagedHost]:
 def hosts_for(source: Path | str, overlay: str | None = None) -> list[ManagedHost]:
     inv = load_valid(source)
     hosts = managed_hosts(inv)
+    for h in hosts:
+        h.vars.update({"gbtt_inventory": str(Path(source).resolve()), "gbtt_lab": False})
     if overlay == "lab":
         hosts = apply_lab_overlay(inv, hosts)
     elif overlay:

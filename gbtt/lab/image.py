@@ -14,6 +14,7 @@ from .podman import LabError, exists, podman
 
 RECIPE = LAB_DIR / "image.recipe"
 REPOSITORY = "localhost/gbtt-base"
+LATEST = f"{REPOSITORY}:latest"  # what molecule scenarios name; always the current recipe's image
 
 
 def parse_recipe(text: str) -> dict:
@@ -46,6 +47,7 @@ def ensure_image(log=print) -> str:
     """The base image's tag, building it first if this recipe has none yet."""
     name = tag()
     if exists("image", name):
+        podman("tag", name, LATEST)
         return name
     if shutil.which("mmdebstrap") is None:
         raise LabError("mmdebstrap is not installed: run scripts/setup.sh")
@@ -59,4 +61,5 @@ def ensure_image(log=print) -> str:
             raise LabError("mmdebstrap failed: " + " | ".join(tail))
         podman("import", "--change", 'CMD ["/sbin/init"]', "--change", "LABEL gbtt.recipe=" + name.split(":")[1],
                str(tar), name)
+    podman("tag", name, LATEST)
     return name

@@ -110,25 +110,28 @@ def ensure_network(lab: Lab) -> None:
                "--label", lab.label, lab.network)
 
 
+def run_arguments(lab: Lab, host: LabHost, image: str) -> list[str]:
+    """`podman run` arguments of a lab host (its name and labels aside)."""
+    return ["--hostname", host.name, "--network", lab.network, "--ip", host.address,
+            "--systemd=always", "--cap-add", "NET_ADMIN,NET_RAW",  # nftables, tc and rtpengine's setup need them
+            "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro", image, "/sbin/init"]
+
+
 def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
     name = lab.container(host.name)
+    args = run_arguments(lab, host, image)
+    spec = hashlib.sha256("\0".join([*args, key_id(lab)]).encode()).hexdigest()[:16]
     found = current.get(name)
-    stale = found and (found.get("Image") not in (image, image.removeprefix("localhost/"))  # an older recipe
-                       or found.get("Labels", {}).get("gbtt.key") != key_id(lab))  # another checkout's key
-    if stale:
-        podman("rm", "-f", "-t", "2", name)
+    if found and found.get("Labels", {}).get("gbtt.spec") != spec:
+        podman("rm", "-f", "-t", "2", name)  # made by an older recipe, another checkout or other settings
         found = None
     if found:
         if found.get("State") != "running":
             podman("start", name)
             return "started"
         return "running"
-    podman("run", "-d", "--name", name, "--hostname", host.name,
-           "--network", lab.network, "--ip", host.address,
-           "--systemd=always", "--label", lab.label, "--label", f"gbtt.host={host.name}",
-           "--label", f"gbtt.key={key_id(lab)}",
-           "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro",
-           image, "/sbin/init")
+    podman("run", "-d", "--name", name, "--label", lab.label, "--label", f"gbtt.host={host.name}",
+           "--label", f"gbtt.spec={spec}", *args)
     return "created"
 
 

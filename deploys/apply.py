@@ -1,0 +1,80 @@
+"""Applying one component's desired state with pyinfra: the mirror of
+roles/gbtt_component/tasks/main.yml."""
+from __future__ import annotations
+
+import hashlib
+from io import StringIO
+
+from pyinfra import host, logger, state
+from pyinfra.api import FileUploadCommand, operation
+from pyinfra.facts.files import FileContents, Sha256File
+from pyinfra.operations import apt, files, systemd
+
+from gbtt.desired import ComponentState, host_state
+
+
+def desired(component: str) -> ComponentState:
+    """This host's state for `component`, as the model computes it."""
+    return host_state(host.data.gbtt_inventory, model_host(), lab=host.data.get("gbtt_lab") is True).components[component]
+
+
+def model_host() -> str:
+    """Which host of the model this machine is (gbtt_host, as in the roles; else its name)."""
+    return host.data.get("gbtt_host") or host.name
+
+
+@operation()
+def config_file(path: str, content: str, mode: str = "0644", user: str = "root", group: str = "root",
+                validate: str | None = None, secret: bool = False):
+    """A managed file: uploaded only when its content differs; a candidate is
+    checked with `validate` ("%s" = the candidate) before it replaces the
+    file; files holding secrets never show a diff."""
+    want = hashlib.sha256(content.encode()).hexdigest()
+    if host.get_fact(Sha256File, path=path) == want or not (validate or secret):
+        yield from files.put._inner(src=StringIO(content), dest=path, user=user, group=group, mode=mode)
+        return
+    if state.config.DIFF and not secret:
+        current = host.get_fact(FileContents, path=path) or []
+        host.log(f"Will write {path}", logger.info)
+        from pyinfra.api.util import generate_color_diff  # noqa: PLC0415
+
+        for line in generate_color_diff([line + "\n" for line in current], content.splitlines(keepends=True)):
+            logger.info("  %s", line)
+    candidate = f"{path}.gbtt-candidate"
+    yield FileUploadCommand(StringIO(content), candidate, remote_temp_filename=host.get_temp_filename(candidate))
+    yield f"chown {user}:{group} {candidate} && chmod {mode} {candidate}"
+    if validate:
+        yield validate.replace("%s", candidate)
+    yield f"mv -f {candidate} {path}"
+
+
+def apply(component: str) -> None:
+    s = desired(component)
+    if s.packages:
+        apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400)
+    changed = []
+    for d in sorted({f.path.rsplit("/", 1)[0] for f in s.files}):
+        files.directory(name=f"directory {d}", path=d, mode="0755")
+    for f in s.files:
+        op = config_file(name=f"file {f.path}", path=f.path, content=f.content, mode=f.mode,
+                         user=f.owner, group=f.group, validate=f.validate, secret=f.secret)
+        changed.append((op, f.restart))
+    # a unit reload or a restart runs only if a file asking for it changed
+    restarts: dict[str, list] = {}
+    for op, wants in changed:
+        for item in wants:
+            restarts.setdefault(item, []).append(op.did_change)
+    if "daemon-reload" in restarts:
+        systemd.daemon_reload(name="systemd reloads unit files",
+                              _if=_any(restarts.pop("daemon-reload")))
+    for svc in s.services:
+        systemd.service(name=f"service {svc.name}", service=svc.name,
+                        running=svc.running, enabled=svc.enabled)
+    for item, conditions in restarts.items():
+        name, _, how = item.partition(":")
+        systemd.service(name=f"{'reload' if how == 'reload' else 'restart'} {name}", service=name,
+                        restarted=how != "reload", reloaded=how == "reload", _if=_any(conditions))
+
+
+def _any(conditions):
+    return lambda: any(c() for c in conditions)

@@ -1,0 +1,43 @@
+"""testinfra checks of live hosts against the model, shared by the molecule
+scenarios, the lab tests and (later) `gbtt audit`.  Each takes a testinfra
+`host` and fails with a message naming what differs."""
+from __future__ import annotations
+
+import hashlib
+
+from ..desired import ComponentState, host_state
+from ..inventory import default_inventory
+
+
+def model_state(model_host: str, component: str, lab: bool, inventory=None) -> ComponentState:
+    return host_state(inventory or default_inventory(), model_host, lab=lab).components[component]
+
+
+def check_applied(host, state: ComponentState) -> None:
+    """Packages installed, services enabled and running, every managed file
+    exactly as the model renders it, with its owner and mode."""
+    for pkg in state.packages:
+        assert host.package(pkg).is_installed, f"package {pkg} is not installed"
+    for svc in state.services:
+        s = host.service(svc.name)
+        assert s.is_enabled == svc.enabled, f"service {svc.name}: enabled is {s.is_enabled}"
+        assert s.is_running == svc.running, f"service {svc.name}: running is {s.is_running}"
+    for f in state.files:
+        remote = host.file(f.path)
+        assert remote.exists, f"{f.path} is missing"
+        want = hashlib.sha256(f.content.encode()).hexdigest()
+        assert remote.sha256sum == want, f"{f.path} differs from what the model renders"
+        assert (remote.user, remote.group) == (f.owner, f.group), f"{f.path} owner {remote.user}:{remote.group}"
+        assert remote.mode == int(f.mode, 8), f"{f.path} mode {oct(remote.mode)}"
+
+
+def check_listening(host, allowed_ports: set[tuple[str, int]]) -> None:
+    """Every socket listening beyond loopback is one the model asked for."""
+    for sock in host.socket.get_listening_sockets():
+        proto, rest = sock.split("://")
+        if proto not in ("tcp", "udp"):
+            continue
+        address, _, port = rest.rpartition(":")
+        if address.startswith("127.") or address in ("::1", "[::1]"):
+            continue
+        assert (proto, int(port)) in allowed_ports, f"{sock} listens but the model asked for no such port"

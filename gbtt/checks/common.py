@@ -1,0 +1,26 @@
+"""Checks of the `common` component."""
+from __future__ import annotations
+
+from ..desired import host_state
+from ..inventory import default_inventory
+from . import check_applied, check_listening
+
+
+def ports_of(state) -> set[tuple[str, int]]:
+    out = set()
+    for comp in state.components.values():
+        for p in comp.ports:
+            lo, _, hi = p.ports.partition("-")
+            out.update((p.proto, n) for n in range(int(lo), int(hi or lo) + 1))
+    return out | {("tcp", 22)}
+
+
+def check_common(host, model_host: str, lab: bool, inventory=None) -> None:
+    state = host_state(inventory or default_inventory(), model_host, lab=lab)
+    check_applied(host, state.components["common"])
+    ruleset = host.check_output("nft list table inet gbtt")
+    assert "policy drop" in ruleset, "the input chain does not drop by default"
+    assert "tcp dport 22 ip saddr @management accept" in ruleset, "SSH is not limited to the management networks"
+    sshd = host.check_output("sshd -T")
+    assert "passwordauthentication no" in sshd and "permitrootlogin without-password" in sshd, "sshd allows passwords"
+    check_listening(host, ports_of(state))

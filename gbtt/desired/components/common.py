@@ -1,0 +1,40 @@
+"""`common`: what every Linux host of the system gets: time from the
+province's NTP sources (chrony), a firewall that opens only the ports the
+host's components declare and only to the networks that need them
+(nftables), SSH hardening and bounded journald storage."""
+from __future__ import annotations
+
+from ..model import ComponentState, FileSpec, Port, ServiceSpec
+
+SSH = Port("tcp", "22", "management", "SSH from the operators' management networks")
+
+
+def build(ctx, ports: list[Port]) -> ComponentState:
+    knobs = ctx.defaults("common")
+    ntp = [ctx.addr(s) if s[0].isdigit() else s for s in ctx.inv.province["ntp_sources"]]
+    if ctx.lab:  # lab hosts send nothing outside the lab: no DNS names, plan addresses mapped
+        ntp = [s for s in ntp if s[0].isdigit()]
+    rules = [SSH, *ports]
+    sets = ctx.source_sets()
+    used = {r.sources for r in rules}
+    files = [
+        FileSpec("/etc/chrony/chrony.conf", ctx.render("common/chrony.conf.j2", ntp_sources=ntp, **knobs),
+                 restart=["chrony"]),
+        FileSpec("/etc/nftables.conf", ctx.render("common/nftables.conf.j2", rules=rules,
+                                                  sets={k: v for k, v in sets.items() if k in used}, **knobs),
+                 mode="0755", validate="/usr/sbin/nft -c -f %s", restart=["nftables"]),
+        FileSpec("/etc/ssh/sshd_config.d/gbtt.conf", ctx.render("common/sshd.conf.j2", **knobs),
+                 validate="/usr/sbin/sshd -t -f %s", restart=["ssh:reload"]),
+        FileSpec("/etc/systemd/journald.conf.d/gbtt.conf", ctx.render("common/journald.conf.j2", **knobs),
+                 restart=["systemd-journald"]),
+    ]
+    if ctx.lab:
+        # A container may not set the clock: chrony runs with -x (keeps time, does not steer it).
+        files.append(FileSpec("/etc/systemd/system/chrony.service.d/gbtt-lab.conf",
+                              ctx.render("common/chrony-lab.conf.j2"), restart=["daemon-reload", "chrony"]))
+    return ComponentState(
+        name="common",
+        packages=["chrony", "nftables", "openssh-server"],
+        files=files,
+        services=[ServiceSpec("chrony"), ServiceSpec("nftables"), ServiceSpec("ssh")],
+    )

@@ -1,0 +1,77 @@
+"""What a component needs to know about the host it is built for: its
+addresses (mapped onto the lab when deploying into the lab), the networks
+that may reach it, the knobs of its role, the secrets, and the templates."""
+from __future__ import annotations
+
+import functools
+import ipaddress
+
+import jinja2
+import yaml
+
+from ..hostinventory import LAB_SUPERNET, ManagedHost, lab_address, managed_hosts
+from ..paths import REPO, TEMPLATE_DIR
+
+LAB_GATEWAY = str(LAB_SUPERNET.broadcast_address - 1)  # the podman host: the lab's controller
+
+
+@functools.lru_cache(maxsize=None)
+def role_defaults(component: str) -> dict:
+    """The documented knobs of a component: roles/<component>/defaults/main.yml."""
+    path = REPO / "roles" / component / "defaults" / "main.yml"
+    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
+
+
+class HostContext:
+    def __init__(self, inv, host: ManagedHost, lab: bool):
+        self.inv, self.host, self.lab = inv, host, lab
+        self._secrets = None
+
+    # -- addresses --------------------------------------------------------
+    def addr(self, address: str) -> str:
+        """A production address as this deployment sees it."""
+        return lab_address(self.inv, address) if self.lab else address
+
+    def net(self, cidr: str) -> str:
+        network = ipaddress.IPv4Network(cidr)
+        return f"{self.addr(str(network.network_address))}/{network.prefixlen}"
+
+    @property
+    def address(self) -> str:
+        return self.addr(self.host.address)
+
+    def hosts_with_role(self, role: str) -> list[ManagedHost]:
+        return [h for h in managed_hosts(self.inv) if h.vars.get("gbtt_role") == role]
+
+    def source_sets(self) -> dict[str, list[str]]:
+        """Networks that firewall rules name, as this deployment sees them."""
+        centre = [self.net(self.inv.centre["network"]["subnet"])]
+        sets = {
+            "management": [self.net(self.inv.network["management_subnet"]), *centre]
+                          + ([f"{LAB_GATEWAY}/32"] if self.lab else []),
+            "centre": centre,
+            "rooms": [self.net(s["network"]["subnet"]) for s in self.inv.sites.values()] + centre,
+            "any": ["0.0.0.0/0"],
+        }
+        for role in ("conference", "sip_registrar", "media_relay", "turn"):
+            sets[role] = [f"{self.addr(h.address)}/32" for h in self.hosts_with_role(role)]
+        return sets
+
+    # -- everything else --------------------------------------------------
+    def defaults(self, component: str) -> dict:
+        return role_defaults(component)
+
+    @property
+    def secrets(self) -> dict:
+        if self._secrets is None:
+            self._secrets = self.inv.secrets()
+        return self._secrets
+
+    def render(self, template: str, **values) -> str:
+        return _environment().get_template(template).render(host=self.host.name, **values)

@@ -1,0 +1,90 @@
+"""Types of the desired state and its assembly per host."""
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..hostinventory import ManagedHost, managed_hosts
+from ..validate import load_valid
+from .context import HostContext
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port a component listens on, and who may reach it."""
+    proto: str  # tcp | udp
+    ports: str  # "5060" or "30000-30999"
+    sources: str  # name of a source set of the firewall: management, rooms, centre, any, or a host role
+    comment: str
+
+
+@dataclass
+class FileSpec:
+    path: str
+    content: str
+    mode: str = "0644"
+    owner: str = "root"
+    group: str = "root"
+    validate: str | None = None  # command checking a candidate file, "%s" standing for it
+    restart: list[str] = field(default_factory=list)  # "service" or "service:reload"
+    secret: bool = False  # holds secrets: never shown in diffs or logs
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    enabled: bool = True
+    running: bool = True
+
+
+@dataclass
+class ComponentState:
+    name: str
+    packages: list[str] = field(default_factory=list)
+    files: list[FileSpec] = field(default_factory=list)
+    services: list[ServiceSpec] = field(default_factory=list)
+    ports: list[Port] = field(default_factory=list)
+
+
+@dataclass
+class HostState:
+    host: str
+    components: dict[str, ComponentState]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def components_for(host: ManagedHost) -> list[str]:
+    """The components a host runs, `common` first."""
+    role = host.vars.get("gbtt_role")
+    out = ["common"]
+    if role in ("conference", "sip_registrar", "media_relay", "turn"):
+        out.append(role)
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _inventory(root: str, mtime_key):
+    return load_valid(root)
+
+
+def _mtime_key(root: Path):
+    return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*.yml")))
+
+
+def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False) -> HostState:
+    from .components import BUILDERS
+
+    root = Path(inventory_dir).resolve()
+    inv = _inventory(str(root), _mtime_key(root))
+    hosts = {h.name: h for h in managed_hosts(inv)}
+    if host_name not in hosts:
+        raise KeyError(f"{host_name} is not a managed host of {root} (known: {', '.join(sorted(hosts))})")
+    ctx = HostContext(inv, hosts[host_name], lab)
+    names = [n for n in components_for(hosts[host_name]) if n in BUILDERS]
+    # every component but common first: common's firewall opens their ports
+    built = {name: BUILDERS[name](ctx) for name in names if name != "common"}
+    built = {"common": BUILDERS["common"](ctx, [p for c in built.values() for p in c.ports]), **built}
+    return HostState(host_name, built)

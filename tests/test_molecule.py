@@ -1,0 +1,33 @@
+"""Every role with a molecule scenario passes it: the lab's image, podman
+driver, systemd, converge, idempotence, testinfra verify."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from gbtt.lab.image import ensure_image
+from gbtt.paths import LAB_DIR, REPO
+
+pytestmark = pytest.mark.lab
+SCENARIOS = sorted(p.parent.parent.parent.name for p in (REPO / "roles").glob("*/molecule/default/molecule.yml"))
+
+
+def test_every_component_role_has_a_scenario():
+    roles = {p.name for p in (REPO / "roles").iterdir() if (p / "tasks").exists() and p.name != "gbtt_component"}
+    assert roles <= set(SCENARIOS), f"roles without a molecule scenario: {sorted(roles - set(SCENARIOS))}"
+
+
+@pytest.mark.parametrize("role", SCENARIOS)
+def test_molecule_scenario(role):
+    ensure_image(log=lambda *_: None)
+    env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0",
+               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}", NO_COLOR="1")
+    proc = subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-5000:]
+    for step in ("converge", "idempotence", "verify"):
+        assert re.search(rf"{step}\W+Executed: Successful", out), f"molecule {step} did not succeed:\n{out[-3000:]}"
+    assert re.search(r"\b[1-9]\d* passed\b", out), f"testinfra ran no test:\n{out[-3000:]}"
