@@ -8,6 +8,7 @@ from io import StringIO
 from pyinfra import host, logger, state
 from pyinfra.api import FileUploadCommand, operation
 from pyinfra.facts.files import FileContents, Sha256File
+from pyinfra.facts.server import Command
 from pyinfra.operations import apt, files, systemd
 
 from gbtt.desired import ComponentState, host_state
@@ -15,7 +16,8 @@ from gbtt.desired import ComponentState, host_state
 
 def desired(component: str) -> ComponentState:
     """This host's state for `component`, as the model computes it."""
-    return host_state(host.data.gbtt_inventory, model_host(), lab=host.data.get("gbtt_lab") is True).components[component]
+    return host_state(host.data.gbtt_inventory, model_host(), lab=host.data.get("gbtt_lab") is True,
+                      address=host.data.get("gbtt_instance_address")).components[component]
 
 
 def model_host() -> str:
@@ -64,9 +66,11 @@ def apply(component: str) -> None:
     for op, wants in changed:
         for item in wants:
             restarts.setdefault(item, []).append(op.did_change)
-    if "daemon-reload" in restarts:
+    stale_units = bool(s.units_check) and "yes" in (host.get_fact(Command, s.units_check) or "").split()
+    reload_units = restarts.pop("daemon-reload", [])
+    if reload_units or stale_units:  # unit files changed now, or on disk since systemd read them (a failed run)
         systemd.daemon_reload(name="systemd reloads unit files",
-                              _if=_any(restarts.pop("daemon-reload")))
+                              _if=(lambda: True) if stale_units else _any(reload_units))
     for svc in s.services:
         systemd.service(name=f"service {svc.name}", service=svc.name,
                         running=svc.running, enabled=svc.enabled)

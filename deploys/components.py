@@ -9,4 +9,9 @@ def common():
     apply("common")
 
 
-DEPLOYS = {"common": common}
+@deploy("sip_registrar")
+def sip_registrar():
+    apply("sip_registrar")
+
+
+DEPLOYS = {"common": common, "sip_registrar": sip_registrar}

@@ -9,8 +9,8 @@ from ..desired import ComponentState, host_state
 from ..inventory import default_inventory
 
 
-def model_state(model_host: str, component: str, lab: bool, inventory=None) -> ComponentState:
-    return host_state(inventory or default_inventory(), model_host, lab=lab).components[component]
+def model_state(model_host: str, component: str, lab: bool, inventory=None, address=None) -> ComponentState:
+    return host_state(inventory or default_inventory(), model_host, lab=lab, address=address).components[component]
 
 
 def check_applied(host, state: ComponentState) -> None:

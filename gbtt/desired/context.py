@@ -29,8 +29,9 @@ def _environment() -> jinja2.Environment:
 
 
 class HostContext:
-    def __init__(self, inv, host: ManagedHost, lab: bool):
+    def __init__(self, inv, host: ManagedHost, lab: bool, address: str | None = None):
         self.inv, self.host, self.lab = inv, host, lab
+        self._address = address
         self._secrets = None
 
     # -- addresses --------------------------------------------------------
@@ -44,7 +45,8 @@ class HostContext:
 
     @property
     def address(self) -> str:
-        return self.addr(self.host.address)
+        """Where this host listens."""
+        return self._address or self.addr(self.host.address)
 
     def hosts_with_role(self, role: str) -> list[ManagedHost]:
         return [h for h in managed_hosts(self.inv) if h.vars.get("gbtt_role") == role]

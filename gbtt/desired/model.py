@@ -45,6 +45,22 @@ class ComponentState:
     files: list[FileSpec] = field(default_factory=list)
     services: list[ServiceSpec] = field(default_factory=list)
     ports: list[Port] = field(default_factory=list)
+    # a shell command printing "yes" when systemd runs units older than their
+    # files on disk (a drop-in not loaded yet, say after a failed run)
+    units_check: str | None = None
+
+    def __post_init__(self):
+        self.units_check = self.units_check or stale_units_command(self)
+
+
+def stale_units_command(state: ComponentState) -> str | None:
+    checks = [f"systemctl show --property=NeedDaemonReload --value {svc.name}" for svc in state.services]
+    for f in state.files:
+        parts = f.path.split("/")
+        if f.path.startswith("/etc/systemd/system/") and parts[-2].endswith(".d"):
+            unit = parts[-2][:-2]
+            checks.append(f"systemctl show --property=DropInPaths --value {unit} | grep -qw {f.path} || echo yes")
+    return "; ".join(checks) if checks else None
 
 
 @dataclass
@@ -74,7 +90,9 @@ def _mtime_key(root: Path):
     return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*.yml")))
 
 
-def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False) -> HostState:
+def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, address: str | None = None) -> HostState:
+    """The state of `host_name`; `address` makes another machine (a molecule
+    instance) play that host at its own address."""
     from .components import BUILDERS
 
     root = Path(inventory_dir).resolve()
@@ -82,7 +100,7 @@ def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False) -> 
     hosts = {h.name: h for h in managed_hosts(inv)}
     if host_name not in hosts:
         raise KeyError(f"{host_name} is not a managed host of {root} (known: {', '.join(sorted(hosts))})")
-    ctx = HostContext(inv, hosts[host_name], lab)
+    ctx = HostContext(inv, hosts[host_name], lab, address)
     names = [n for n in components_for(hosts[host_name]) if n in BUILDERS]
     # every component but common first: common's firewall opens their ports
     built = {name: BUILDERS[name](ctx) for name in names if name != "common"}

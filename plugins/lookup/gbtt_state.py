@@ -23,6 +23,10 @@ options:
     description: render for the lab (198.18.0.0/15 addresses)
     type: bool
     default: false
+  address:
+    description: the address this machine listens on, when it plays the host elsewhere (molecule)
+    type: str
+    default: ''
 """
 
 from ansible.errors import AnsibleLookupError
@@ -38,7 +42,8 @@ class LookupModule(LookupBase):
         from gbtt.problems import InventoryInvalid
 
         try:
-            state = host_state(self.get_option("inventory"), self.get_option("host"), lab=self.get_option("lab"))
+            state = host_state(self.get_option("inventory"), self.get_option("host"), lab=self.get_option("lab"),
+                               address=self.get_option("address") or None)
         except InventoryInvalid as exc:
             raise AnsibleLookupError(f"gbtt inventory is invalid:\n{exc}") from None
         except KeyError as exc:

@@ -34,7 +34,8 @@ def build(ctx, ports: list[Port]) -> ComponentState:
                               ctx.render("common/chrony-lab.conf.j2"), restart=["daemon-reload", "chrony"]))
     return ComponentState(
         name="common",
-        packages=["chrony", "nftables", "openssh-server"],
+        # python3-apt: Ansible's apt module needs it in check mode, whichever engine deployed the host
+        packages=["chrony", "nftables", "openssh-server", "python3-apt"],
         files=files,
         services=[ServiceSpec("chrony"), ServiceSpec("nftables"), ServiceSpec("ssh")],
     )

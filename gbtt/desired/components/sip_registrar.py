@@ -1,0 +1,47 @@
+"""`sip_registrar`: Kamailio 5.6 as the registrar of every SIP room system of
+the inventory: digest authentication against the vault's passwords (kept in
+an htable, no database), media of every call anchored on the media relays
+(rtpengine control), SIP over UDP, TCP and TLS."""
+from __future__ import annotations
+
+from ..model import ComponentState, FileSpec, Port, ServiceSpec
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def sip_accounts(inv, secrets) -> dict[str, str]:
+    """SIP room system id -> password (from the vault)."""
+    passwords = secrets["sip_passwords"]
+    return {ep["id"]: passwords[ep["id"]] for site in inv.sites.values() for ep in site["endpoints"]
+            if ep["kind"] == "sip-room-system"}
+
+
+def build(ctx) -> ComponentState:
+    knobs = ctx.defaults("sip_registrar")
+    relay = ctx.defaults("media_relay")
+    relays = [f"udp:{ctx.addr(h.address)}:{relay['rtpengine_ng_port']}" for h in ctx.hosts_with_role("media_relay")]
+    accounts = {user: _quote(pw) for user, pw in sorted(sip_accounts(ctx.inv, ctx.secrets).items())}
+    restart = ["kamailio"]
+    return ComponentState(
+        name="sip_registrar",
+        packages=["kamailio", "kamailio-tls-modules", "ssl-cert"],
+        files=[
+            FileSpec("/etc/kamailio/gbtt-passwords.cfg", ctx.render("sip_registrar/passwords.cfg.j2", accounts=accounts),
+                     mode="0640", group="kamailio", secret=True, restart=restart),
+            FileSpec("/etc/kamailio/tls.cfg", ctx.render("sip_registrar/tls.cfg.j2", **knobs), restart=restart),
+            FileSpec("/etc/systemd/system/kamailio.service.d/gbtt.conf",
+                     ctx.render("sip_registrar/kamailio.service.conf.j2", **knobs), restart=["daemon-reload", *restart]),
+            FileSpec("/etc/kamailio/kamailio.cfg",
+                     ctx.render("sip_registrar/kamailio.cfg.j2", address=ctx.address, relays=relays,
+                                sip_domain=ctx.inv.province["sip_domain"], **knobs),
+                     validate="/usr/sbin/kamailio -c -f %s", restart=restart),
+        ],
+        services=[ServiceSpec("kamailio")],
+        ports=[
+            Port("udp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over UDP from the rooms"),
+            Port("tcp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over TCP from the rooms"),
+            Port("tcp", str(knobs["kamailio_tls_port"]), "rooms", "SIP over TLS from the rooms"),
+        ],
+    )
