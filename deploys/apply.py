@@ -53,7 +53,7 @@ def config_file(path: str, content: str, mode: str = "0644", user: str = "root",
 def apply(component: str) -> None:
     s = desired(component)
     if s.packages:
-        apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400)
+        apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400, no_recommends=True)
     changed = []
     for d in sorted({f.path.rsplit("/", 1)[0] for f in s.files}):
         files.directory(name=f"directory {d}", path=d, mode="0755")

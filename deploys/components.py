@@ -14,4 +14,14 @@ def sip_registrar():
     apply("sip_registrar")
 
 
-DEPLOYS = {"common": common, "sip_registrar": sip_registrar}
+@deploy("media_relay")
+def media_relay():
+    apply("media_relay")
+
+
+@deploy("turn")
+def turn():
+    apply("turn")
+
+
+DEPLOYS = {"common": common, "sip_registrar": sip_registrar, "media_relay": media_relay, "turn": turn}

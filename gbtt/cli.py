@@ -30,6 +30,14 @@ def cmd_vault_fill(args) -> int:
     return 0
 
 
+def cmd_render(args) -> int:
+    from .render import render
+
+    written = render(Path(args.inventory), Path(args.out), args.host or None, lab=args.lab)
+    print(f"{len(written)} file(s) written under {args.out} (secrets masked)")
+    return 0
+
+
 def cmd_lab(args) -> int:
     from .lab import cli as lab_cli
 
@@ -44,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("inventory", nargs="?", default=str(default_inventory()))
     v.add_argument("--no-cache", action="store_true", help="ignore the per-file cache")
     v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("render", help="write every host's files for review (secrets masked)")
+    r.add_argument("--inventory", default=str(default_inventory()))
+    r.add_argument("--host", action="append", help="only this host (repeatable)")
+    r.add_argument("--out", default="out/render")
+    r.add_argument("--lab", action="store_true", help="as deployed into the lab (198.18.0.0/15 addresses)")
+    r.set_defaults(func=cmd_render)
 
     vault = sub.add_parser("vault", help="manage the inventory's ansible-vault file")
     vsub = vault.add_subparsers(dest="vault_command", required=True)

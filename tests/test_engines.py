@@ -17,7 +17,9 @@ import testinfra
 from conftest import REAL, edit
 from gbtt.checks import check_applied
 from gbtt.checks.common import check_common
+from gbtt.checks.media_relay import check_media_relay
 from gbtt.checks.sip_registrar import check_sip_registrar
+from gbtt.checks.turn import check_turn
 from gbtt.desired import host_state
 from gbtt.hostinventory import lab_state
 from gbtt.lab import lab as L
@@ -26,7 +28,7 @@ from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
 BIN = REPO / ".venv" / "bin"
-HOSTS = ["mcu-sip-01"]  # central hosts whose every component gbtt provisions
+HOSTS = ["mcu-sip-01", "mcu-relay-01", "mcu-turn-01"]  # central hosts whose every component gbtt provisions
 PROBE_FROM = "quy-nhon-pc"  # SIP comes from a bridge room
 SNAPSHOTS: dict = {}
 
@@ -105,21 +107,36 @@ def test_both_engines_leave_identical_files(host):
     assert SNAPSHOTS[("ansible", host)] == SNAPSHOTS[("pyinfra", host)]
 
 
-def test_services_answer_for_real(lab):
-    state = lab_state(lab.state_dir)["hosts"]
-    check_common(remote(lab, "mcu-sip-01"), "mcu-sip-01", lab=True)
-    check_sip_registrar(remote(lab, "mcu-sip-01"), "mcu-sip-01", lab=True, address=state["mcu-sip-01"],
+@pytest.mark.parametrize("host", HOSTS)
+def test_common_state_holds(lab, host):
+    check_common(remote(lab, host), host, lab=True)
+
+
+def test_sip_registrar_answers(lab):
+    address = lab_state(lab.state_dir)["hosts"]["mcu-sip-01"]
+    check_sip_registrar(remote(lab, "mcu-sip-01"), "mcu-sip-01", lab=True, address=address,
                         probe_host=remote(lab, PROBE_FROM))
 
 
+def test_media_relay_answers_the_registrar(lab):
+    address = lab_state(lab.state_dir)["hosts"]["mcu-relay-01"]
+    check_media_relay(remote(lab, "mcu-relay-01"), "mcu-relay-01", lab=True, address=address,
+                      control_host=remote(lab, "mcu-sip-01"))
+
+
+def test_turn_grants_allocations(lab):
+    address = lab_state(lab.state_dir)["hosts"]["mcu-turn-01"]
+    check_turn(remote(lab, "mcu-turn-01"), "mcu-turn-01", lab=True, address=address)
+
+
 def test_firewall_keeps_sip_to_the_rooms(lab):
-    from gbtt.checks.sip_registrar import run_probe
+    from gbtt.checks import run_probe
 
     address = lab_state(lab.state_dir)["hosts"]["mcu-sip-01"]
     # the lab's controller is a management address, not a room: SIP from it is dropped
     local = testinfra.get_host("local://")
-    assert run_probe(local, "options", address, 5060, "udp")["status"] == 0
-    assert run_probe(remote(lab, PROBE_FROM), "options", address, 5060, "udp")["status"] == 200
+    assert run_probe(local, "sip", "options", address, 5060, "udp")["status"] == 0
+    assert run_probe(remote(lab, PROBE_FROM), "sip", "options", address, 5060, "udp")["status"] == 200
 
 
 def test_check_and_dry_runs_show_a_change_without_making_it(lab):

@@ -3,7 +3,10 @@ scenarios, the lab tests and (later) `gbtt audit`.  Each takes a testinfra
 `host` and fails with a message naming what differs."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+from pathlib import Path
 
 from ..desired import ComponentState, host_state
 from ..inventory import default_inventory
@@ -41,3 +44,14 @@ def check_listening(host, allowed_ports: set[tuple[str, int]]) -> None:
         if address.startswith("127.") or address in ("::1", "[::1]"):
             continue
         assert (proto, int(port)) in allowed_ports, f"{sock} listens but the model asked for no such port"
+
+
+PROBES = Path(__file__).resolve().parent.parent / "probes"
+
+
+def run_probe(host, probe: str, *args) -> dict:
+    """Run gbtt/probes/<probe>.py on `host` (a testinfra host: the traffic
+    comes from there) and return the JSON it prints."""
+    script = base64.b64encode((PROBES / f"{probe}.py").read_bytes()).decode()
+    out = host.check_output("echo %s | base64 -d | python3 - " + " ".join(["%s"] * len(args)), script, *map(str, args))
+    return json.loads(out)

@@ -3,20 +3,7 @@ answering for real: OPTIONS over UDP, TCP and TLS; REGISTER accepted with
 the vault's password and refused with a wrong one."""
 from __future__ import annotations
 
-import base64
-import json
-from pathlib import Path
-
-from . import check_applied, model_state
-
-PROBE = Path(__file__).resolve().parent.parent / "probes" / "sip.py"
-
-
-def run_probe(host, *args) -> dict:
-    """Run the SIP probe on `host` (a testinfra host) and return its answer."""
-    script = base64.b64encode(PROBE.read_bytes()).decode()
-    out = host.check_output("echo %s | base64 -d | python3 - " + " ".join(["%s"] * len(args)), script, *map(str, args))
-    return json.loads(out)
+from . import check_applied, model_state, run_probe
 
 
 def check_sip_registrar(host, model_host: str, lab: bool, address: str, probe_host=None, inventory=None) -> None:
@@ -31,14 +18,14 @@ def check_sip_registrar(host, model_host: str, lab: bool, address: str, probe_ho
     probe = probe_host or host
     for proto, port in (("udp", knobs["kamailio_sip_port"]), ("tcp", knobs["kamailio_sip_port"]),
                         ("tls", knobs["kamailio_tls_port"])):
-        r = run_probe(probe, "options", address, port, proto)
+        r = run_probe(probe, "sip", "options", address, port, proto)
         assert r["status"] == 200, f"OPTIONS over {proto}: {r}"
     inv = load(inventory or default_inventory())
     user, password = sorted(sip_accounts(inv, inv.secrets()).items())[0]
     domain = inv.province["sip_domain"]
-    ok = run_probe(probe, "register", address, knobs["kamailio_sip_port"], "udp", domain, user, password)
+    ok = run_probe(probe, "sip", "register", address, knobs["kamailio_sip_port"], "udp", domain, user, password)
     assert ok["status"] == 200 and ok["challenged"], f"REGISTER {user} with its vault password: {ok}"
-    bad = run_probe(probe, "register", address, knobs["kamailio_tls_port"], "tls", domain, user, password + "x")
+    bad = run_probe(probe, "sip", "register", address, knobs["kamailio_tls_port"], "tls", domain, user, password + "x")
     assert bad["status"] == 401, f"REGISTER {user} with a wrong password: {bad}"
     dump = host.check_output("kamcmd ul.lookup location %s@%s", user, domain)
     assert "Contact" in dump or "contact" in dump.lower(), f"{user} is not in the location table: {dump}"

@@ -31,7 +31,7 @@ def _environment() -> jinja2.Environment:
 class HostContext:
     def __init__(self, inv, host: ManagedHost, lab: bool, address: str | None = None):
         self.inv, self.host, self.lab = inv, host, lab
-        self._address = address
+        self._address = None if address == self.addr(host.address) else address  # playing itself: no override
         self._secrets = None
 
     # -- addresses --------------------------------------------------------
@@ -54,6 +54,8 @@ class HostContext:
     def source_sets(self) -> dict[str, list[str]]:
         """Networks that firewall rules name, as this deployment sees them."""
         centre = [self.net(self.inv.centre["network"]["subnet"])]
+        if self._address:  # a machine playing a central host elsewhere stands at the centre too
+            centre.append(f"{self._address}/32")
         sets = {
             "management": [self.net(self.inv.network["management_subnet"]), *centre]
                           + ([f"{LAB_GATEWAY}/32"] if self.lab else []),

@@ -5,6 +5,7 @@ an htable, no database), media of every call anchored on the media relays
 from __future__ import annotations
 
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
+from .media_relay import media_flags
 
 
 def _quote(value: str) -> str:
@@ -35,6 +36,7 @@ def build(ctx) -> ComponentState:
                      ctx.render("sip_registrar/kamailio.service.conf.j2", **knobs), restart=["daemon-reload", *restart]),
             FileSpec("/etc/kamailio/kamailio.cfg",
                      ctx.render("sip_registrar/kamailio.cfg.j2", address=ctx.address, relays=relays,
+                                media_flags=media_flags(ctx.inv, relay),
                                 sip_domain=ctx.inv.province["sip_domain"], **knobs),
                      validate="/usr/sbin/kamailio -c -f %s", restart=restart),
         ],

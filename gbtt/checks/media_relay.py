@@ -1,0 +1,18 @@
+"""Checks of the `media_relay` component: the files, and rtpengine answering
+the ng protocol from the SIP registrar: `ping` -> `pong`, and statistics."""
+from __future__ import annotations
+
+from ..desired.context import role_defaults
+from . import check_applied, model_state, run_probe
+
+
+def check_media_relay(host, model_host: str, lab: bool, address: str, control_host=None, inventory=None) -> None:
+    """`control_host` (default: the relay itself) is where the ng commands come from."""
+    check_applied(host, model_state(model_host, "media_relay", lab, inventory, address=address))
+    port = role_defaults("media_relay")["rtpengine_ng_port"]
+    control = control_host or host
+    pong = run_probe(control, "rtpengine", "ping", address, port)
+    assert pong.get("result") == "pong", f"ng ping: {pong}"
+    stats = run_probe(control, "rtpengine", "statistics", address, port)
+    assert stats.get("result") == "ok" and "sessionsown" in stats.get("statistics", {}).get("currentstatistics", {}), \
+        f"ng statistics: {stats}"

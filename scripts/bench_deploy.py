@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Benchmark of provisioning the central hosts (issue: central MCU) with each
+engine, measured in one run on the lab:
+
+* fresh containers, Ansible first deploy, then an Ansible no-op re-deploy;
+* fresh containers again, pyinfra first deploy, then a pyinfra no-op re-deploy.
+
+Prints wall times and the pyinfra/Ansible ratios.  Targets: the no-op
+re-deploy of all central hosts under 20 s with pyinfra, Ansible within 2x.
+
+    .venv/bin/python scripts/bench_deploy.py
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gbtt.desired.model import components_for  # noqa: E402
+from gbtt.hostinventory import managed_hosts  # noqa: E402
+from gbtt.lab import lab as L  # noqa: E402
+from gbtt.lab.podman import podman  # noqa: E402
+from gbtt.validate import load_valid  # noqa: E402
+
+BIN = REPO / ".venv" / "bin"
+
+
+def central_hosts() -> list[str]:
+    from gbtt.desired.components import BUILDERS
+
+    inv = load_valid(REPO / "inventory" / "binh-dinh")
+    return [h.name for h in managed_hosts(inv) if "central" in h.groups
+            and all(c in BUILDERS for c in components_for(h))]
+
+
+def timed(cmd: list[str], cwd) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise SystemExit((proc.stdout + proc.stderr)[-3000:])
+    return time.perf_counter() - t
+
+
+def fresh(lab, hosts):
+    for h in hosts:
+        podman("rm", "-f", "-t", "1", lab.container(h))
+    L.up(lab, "small", log=lambda *_: None)
+
+
+def main() -> None:
+    lab = L.open_lab()
+    hosts = central_hosts()
+    limit = ",".join(hosts)
+    ansible = [str(BIN / "ansible-playbook"), "-i", "lab/ansible.gbtt.yml", "playbooks/site.yml", "--limit", limit]
+    pyinfra = [str(BIN / "pyinfra"), "-y", str(REPO / "lab" / "pyinfra.py"), str(REPO / "deploys" / "site.py"),
+               "--limit", limit]
+    fresh(lab, hosts)
+    a_first, a_noop = timed(ansible, REPO), timed(ansible, REPO)
+    fresh(lab, hosts)
+    p_first, p_noop = timed(pyinfra, "/tmp"), timed(pyinfra, "/tmp")
+    print(f"central hosts: {', '.join(hosts)}")
+    print(f"{'engine':<8} {'first deploy s':>15} {'no-op re-deploy s':>18}")
+    print(f"{'ansible':<8} {a_first:>15.1f} {a_noop:>18.1f}")
+    print(f"{'pyinfra':<8} {p_first:>15.1f} {p_noop:>18.1f}")
+    print(f"pyinfra/ansible: first {p_first / a_first:.2f}, no-op {p_noop / a_noop:.2f} "
+          f"(Ansible no-op is {a_noop / p_noop:.1f}x pyinfra's)")
+
+
+if __name__ == "__main__":
+    main()

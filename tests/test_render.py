@@ -1,0 +1,69 @@
+"""The desired state and `gbtt render`: what the model gives each host, with
+no secret in any rendered review file."""
+from __future__ import annotations
+
+import json
+
+from conftest import REAL
+from gbtt.cli import main
+from gbtt.desired import host_state
+from gbtt.inventory import load
+
+
+def test_render_masks_every_secret(tmp_path, capsys):
+    assert main(["render", "--inventory", str(REAL), "--out", str(tmp_path)]) == 0
+    secrets = load(REAL).secrets()
+    values = [secrets["turn_static_secret"], secrets["janus_admin_secret"], secrets["janus_api_secret"],
+              *secrets["sip_passwords"].values()]
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 20  # every Linux host of the province
+    for path in files:
+        text = path.read_text()
+        assert not any(v in text for v in values), f"{path} shows a secret"
+    pw = (tmp_path / "mcu-sip-01/etc/kamailio/gbtt-passwords.cfg").read_text()
+    assert '$sht(sippw=>quy-nhon-pc) = "********";' in pw
+
+
+def test_render_one_host_for_the_lab(tmp_path):
+    assert main(["render", "--inventory", str(REAL), "--out", str(tmp_path), "--host", "mcu-sip-01", "--lab"]) == 0
+    cfg = (tmp_path / "mcu-sip-01/etc/kamailio/kamailio.cfg").read_text()
+    assert "listen=udp:198.18.0.12:5060" in cfg and "listen=tls:198.18.0.12:5061" in cfg
+    assert 'modparam("rtpengine", "rtpengine_sock", "udp:198.18.0.13:2223")' in cfg
+    manifest = json.loads((tmp_path / "mcu-sip-01/gbtt-manifest.json").read_text())
+    assert manifest["sip_registrar"]["packages"] == ["kamailio", "kamailio-tls-modules", "ssl-cert"]
+    assert {"path": "/etc/kamailio/kamailio.cfg", "validate": "/usr/sbin/kamailio -c -f %s"}.items() <= \
+        next(f for f in manifest["sip_registrar"]["files"] if f["path"] == "/etc/kamailio/kamailio.cfg").items()
+
+
+def test_registrar_knows_every_sip_room_system():
+    state = host_state(REAL, "mcu-sip-01")
+    pw = next(f for f in state.components["sip_registrar"].files if f.path.endswith("gbtt-passwords.cfg"))
+    inv = load(REAL)
+    sip = [ep["id"] for s in inv.sites.values() for ep in s["endpoints"] if ep["kind"] == "sip-room-system"]
+    assert len(sip) == 18
+    for ep in sip:
+        assert f"$sht(sippw=>{ep}) = " in pw.content
+    assert pw.secret and pw.mode == "0640" and pw.group == "kamailio"
+
+
+def test_firewall_opens_only_declared_ports_to_their_networks():
+    nft = next(f for f in host_state(REAL, "mcu-sip-01").components["common"].files if f.path == "/etc/nftables.conf")
+    rules = [line.strip() for line in nft.content.splitlines() if " dport " in line]
+    assert rules == [
+        'tcp dport 22 ip saddr @management accept comment "SSH from the operators\' management networks"',
+        'udp dport 5060 ip saddr @rooms accept comment "SIP over UDP from the rooms"',
+        'tcp dport 5060 ip saddr @rooms accept comment "SIP over TCP from the rooms"',
+        'tcp dport 5061 ip saddr @rooms accept comment "SIP over TLS from the rooms"',
+    ]
+    assert "10.52.11.0/26" in nft.content and "198.18." not in nft.content  # production addresses
+    room_pc = host_state(REAL, "quy-nhon-pc").components["common"].files
+    assert "dport 5060" not in next(f for f in room_pc if f.path == "/etc/nftables.conf").content
+
+
+def test_lab_state_maps_addresses_and_sends_nothing_outside_the_lab():
+    chrony = next(f for f in host_state(REAL, "an-lao-pc", lab=True).components["common"].files
+                  if f.path == "/etc/chrony/chrony.conf").content
+    assert "server 198.18.0.1 iburst" in chrony and "binhdinh.gov.vn" not in chrony
+    prod = next(f for f in host_state(REAL, "an-lao-pc").components["common"].files
+                if f.path == "/etc/chrony/chrony.conf").content
+    assert "server 10.52.0.1 iburst" in prod and "server ntp.binhdinh.gov.vn iburst" in prod
