@@ -24,4 +24,10 @@ def turn():
     apply("turn")
 
 
-DEPLOYS = {"common": common, "sip_registrar": sip_registrar, "media_relay": media_relay, "turn": turn}
+@deploy("conference")
+def conference():
+    apply("conference")
+
+
+DEPLOYS = {"common": common, "sip_registrar": sip_registrar, "media_relay": media_relay, "turn": turn,
+           "conference": conference}

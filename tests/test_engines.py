@@ -17,6 +17,7 @@ import testinfra
 from conftest import REAL, edit
 from gbtt.checks import check_applied
 from gbtt.checks.common import check_common
+from gbtt.checks.conference import check_conference
 from gbtt.checks.media_relay import check_media_relay
 from gbtt.checks.sip_registrar import check_sip_registrar
 from gbtt.checks.turn import check_turn
@@ -28,7 +29,7 @@ from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
 BIN = REPO / ".venv" / "bin"
-HOSTS = ["mcu-sip-01", "mcu-relay-01", "mcu-turn-01"]  # central hosts whose every component gbtt provisions
+HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-turn-01"]  # the central MCU
 PROBE_FROM = "quy-nhon-pc"  # SIP comes from a bridge room
 SNAPSHOTS: dict = {}
 
@@ -122,6 +123,12 @@ def test_media_relay_answers_the_registrar(lab):
     address = lab_state(lab.state_dir)["hosts"]["mcu-relay-01"]
     check_media_relay(remote(lab, "mcu-relay-01"), "mcu-relay-01", lab=True, address=address,
                       control_host=remote(lab, "mcu-sip-01"))
+
+
+def test_conference_answers_the_rooms(lab):
+    address = lab_state(lab.state_dir)["hosts"]["mcu-conf-01"]
+    check_conference(remote(lab, "mcu-conf-01"), "mcu-conf-01", lab=True, address=address,
+                     client_host=remote(lab, PROBE_FROM))
 
 
 def test_turn_grants_allocations(lab):

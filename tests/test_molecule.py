@@ -1,10 +1,12 @@
 """Every role with a molecule scenario passes it: the lab's image, podman
-driver, systemd, converge, idempotence, testinfra verify."""
+driver, systemd, converge, idempotence, testinfra verify.  The scenarios run
+three at a time (they mostly wait on apt and systemd)."""
 from __future__ import annotations
 
 import os
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -13,6 +15,20 @@ from gbtt.paths import LAB_DIR, REPO
 
 pytestmark = pytest.mark.lab
 SCENARIOS = sorted(p.parent.parent.parent.name for p in (REPO / "roles").glob("*/molecule/default/molecule.yml"))
+PARALLEL = 3
+
+
+def run_scenario(role: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1",
+               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
+    return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def results():
+    ensure_image(log=lambda *_: None)
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        return dict(zip(SCENARIOS, pool.map(run_scenario, SCENARIOS)))
 
 
 def test_every_component_role_has_a_scenario():
@@ -21,11 +37,8 @@ def test_every_component_role_has_a_scenario():
 
 
 @pytest.mark.parametrize("role", SCENARIOS)
-def test_molecule_scenario(role):
-    ensure_image(log=lambda *_: None)
-    env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0",
-               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}", NO_COLOR="1")
-    proc = subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env)
+def test_molecule_scenario(results, role):
+    proc = results[role]
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-5000:]
     for step in ("converge", "idempotence", "verify"):

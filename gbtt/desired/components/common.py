@@ -34,8 +34,9 @@ def build(ctx, ports: list[Port]) -> ComponentState:
                               ctx.render("common/chrony-lab.conf.j2"), restart=["daemon-reload", "chrony"]))
     return ComponentState(
         name="common",
-        # python3-apt: Ansible's apt module needs it in check mode, whichever engine deployed the host
-        packages=["chrony", "nftables", "openssh-server", "python3-apt"],
+        # python3-apt: Ansible's apt module needs it in check mode, whichever engine deployed the host;
+        # netbase: /etc/protocols and /etc/services, which nft and the daemons read
+        packages=["chrony", "nftables", "openssh-server", "python3-apt", "netbase"],
         files=files,
         services=[ServiceSpec("chrony"), ServiceSpec("nftables"), ServiceSpec("ssh")],
     )

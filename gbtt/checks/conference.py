@@ -1,0 +1,33 @@
+"""Checks of the `conference` component: the files; Janus answering `info`
+through nginx's TLS; the admin API refusing a request without the secret and
+accepting it with; the standing rooms present in VideoRoom and AudioBridge;
+the package's default admin secret gone."""
+from __future__ import annotations
+
+from ..desired.context import role_defaults
+from . import check_applied, model_state, run_probe
+
+JCFG = "/etc/janus/janus.jcfg"
+
+
+def check_conference(host, model_host: str, lab: bool, address: str, client_host=None, inventory=None) -> None:
+    """`client_host` (default: the server itself) is where the API calls come from (a room)."""
+    from ..desired.components.conference import standing_rooms  # noqa: PLC0415
+    from ..inventory import default_inventory, load  # noqa: PLC0415
+
+    state = model_state(model_host, "conference", lab, inventory, address=address)
+    check_applied(host, state)
+    knobs = role_defaults("conference")
+    public = f"https://{address}:{knobs['janus_https_port']}/janus"
+    info = run_probe(client_host or host, "janus", "info", public)
+    assert info.get("janus") == "server_info", f"Janus info through nginx: {info}"
+    admin = f"http://127.0.0.1:{knobs['janus_admin_port']}/admin"
+    refused = run_probe(host, "janus", "admin", admin)
+    assert refused.get("error", {}).get("code") == 403, f"admin API without the secret: {refused}"
+    granted = run_probe(host, "janus", "admin", admin, JCFG)
+    assert granted.get("janus") == "success", f"admin API with the secret: {granted}"
+    assert host.run("grep -c janusoverlord %s", JCFG).stdout.strip() == "0", "the package's default admin secret is still there"
+    inv = load(inventory or default_inventory())
+    ids = [r["id"] for r in standing_rooms(inv, inv.secrets(), inv.hosts[model_host]["conference"]["max_participants"])]
+    found = run_probe(host, "janus", "rooms", public, JCFG, *ids)
+    assert found and all(found.values()), f"standing rooms missing: {found}"

@@ -1,0 +1,102 @@
+"""`conference`: Janus 1.1 (VideoRoom SFU and AudioBridge mixer) behind nginx
+with TLS.  The admin secret and API secret come from the vault (the package
+default never stays), the RTP port range and NAT/TURN settings from the
+model, and one standing VideoRoom + AudioBridge room per central bridge room
+(Art. 6.1-6.2), with the codecs and bitrate cap of that room's codec profile
+and a PIN derived from the vault."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from ..model import ComponentState, FileSpec, Port, ServiceSpec
+
+TURN_CREDENTIAL_EXPIRY = 4102444800  # 2100-01-01: Janus's own long-lived TURN REST credential
+UNUSED_PLUGINS = ["duktape", "echotest", "lua", "nosip", "recordplay", "sip", "streaming", "textroom", "videocall",
+                  "voicemail"]
+UNUSED_TRANSPORTS = ["mqtt", "nanomsg", "pfunix", "rabbitmq"]
+
+
+def _derived(secret: str, purpose: str) -> str:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def room_pin(secrets: dict, room_id: int) -> str:
+    """A room's 6-digit PIN, derived from the vault's Janus admin secret."""
+    return str(int(_derived(secrets["janus_admin_secret"], f"pin:{room_id}"), 16) % 10**6).zfill(6)
+
+
+def turn_credential(secret: str, user: str = "janus") -> tuple[str, str]:
+    """coturn REST credential (use-auth-secret): username = expiry:user, password = base64(HMAC-SHA1)."""
+    username = f"{TURN_CREDENTIAL_EXPIRY}:{user}"
+    return username, base64.b64encode(hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
+
+
+def standing_rooms(inv, secrets: dict, participants: int) -> list[dict]:
+    """One standing room per central bridge room, with that room's SIP profile."""
+    rooms = []
+    video_codecs = sorted({p["video"]["codec"] for p in inv.codec_profiles.values() if p.get("video")})
+    audio_codecs = sorted({p["audio"]["codec"] for p in inv.codec_profiles.values()})
+    for n, (sid, site) in enumerate(sorted((k, v) for k, v in inv.sites.items() if v["kind"] == "central-room"), 1):
+        room_id = inv.province["code"] * 100 + n
+        profile = inv.codec_profiles[next(ep["profile"] for ep in site["endpoints"] if ep["kind"] == "sip-room-system")]
+        own_video = profile["video"]["codec"] if profile.get("video") else None
+        rooms.append({
+            "id": room_id,
+            "description": f"Giao ban trực tuyến - {site['name']}",
+            "pin": room_pin(secrets, room_id),
+            "secret": _derived(secrets["janus_admin_secret"], f"room:{room_id}")[:24],
+            "publishers": min(inv.province["max_rooms_per_meeting"], participants),
+            "bitrate": sum(profile[k]["kbps"] for k in ("video", "audio") if profile.get(k)) * 1000,
+            "videocodec": ",".join(sorted(video_codecs, key=lambda c: c != own_video)),
+            "audiocodec": ",".join(sorted(audio_codecs, key=lambda c: c != profile["audio"]["codec"])),
+            "opus_fec": profile["audio"]["codec"] == "opus",
+        })
+    return rooms
+
+
+def build(ctx) -> ComponentState:
+    knobs = ctx.defaults("conference")
+    host = ctx.inv.hosts[ctx.host.name]["conference"]
+    secrets = ctx.secrets
+    turn_hosts = ctx.hosts_with_role("turn")
+    turn_port = ctx.defaults("turn")["coturn_port"]
+    turn_user, turn_pwd = turn_credential(secrets["turn_static_secret"])
+    rooms = standing_rooms(ctx.inv, secrets, host["max_participants"])
+    management = ctx.source_sets()["management"]
+    common = dict(address=ctx.address, **knobs)
+    restart = ["janus"]
+    return ComponentState(
+        name="conference",
+        packages=["janus", "nginx-light", "ssl-cert"],
+        files=[
+            FileSpec("/etc/janus/janus.jcfg", ctx.render(
+                "conference/janus.jcfg.j2", rtp=host["rtp_ports"], admin_secret=secrets["janus_admin_secret"],
+                api_secret=secrets["janus_api_secret"], dscp=ctx.inv.network["qos_classes"]["video"]["dscp"],
+                turn_address=ctx.addr(turn_hosts[0].address) if turn_hosts else None, turn_port=turn_port,
+                turn_user=turn_user, turn_pwd=turn_pwd, plugins=UNUSED_PLUGINS, transports=UNUSED_TRANSPORTS,
+                **common), mode="0640", secret=True, restart=restart),
+            FileSpec("/etc/janus/janus.transport.http.jcfg", ctx.render("conference/janus.transport.http.jcfg.j2", **common),
+                     restart=restart),
+            FileSpec("/etc/janus/janus.transport.websockets.jcfg",
+                     ctx.render("conference/janus.transport.websockets.jcfg.j2", **common), restart=restart),
+            FileSpec("/etc/janus/janus.plugin.videoroom.jcfg", ctx.render(
+                "conference/janus.plugin.videoroom.jcfg.j2", rooms=rooms,
+                admin_key=_derived(secrets["janus_admin_secret"], "videoroom-admin-key")[:32], **common),
+                mode="0640", secret=True, restart=restart),
+            FileSpec("/etc/janus/janus.plugin.audiobridge.jcfg", ctx.render(
+                "conference/janus.plugin.audiobridge.jcfg.j2", rooms=rooms,
+                admin_key=_derived(secrets["janus_admin_secret"], "audiobridge-admin-key")[:32], **common),
+                mode="0640", secret=True, restart=restart),
+            FileSpec("/etc/nginx/nginx.conf", ctx.render("conference/nginx.conf.j2", management=management, **common),
+                     validate="/usr/sbin/nginx -t -q -c %s", restart=["nginx"]),
+        ],
+        services=[ServiceSpec("janus"), ServiceSpec("nginx")],
+        ports=[
+            Port("tcp", str(knobs["janus_https_port"]), "rooms", "Janus API and WebSockets over TLS (nginx)"),
+            Port("udp", f"{host['rtp_ports']['min']}-{host['rtp_ports']['max']}", "rooms", "WebRTC media of the rooms"),
+            Port("udp", f"{knobs['janus_audiobridge_rtp_port_min']}-{knobs['janus_audiobridge_rtp_port_max']}", "rooms",
+                 "plain RTP of AudioBridge participants"),
+        ],
+    )
