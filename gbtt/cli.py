@@ -38,6 +38,16 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from .audit import audit, print_table
+
+    rows, report = audit(Path(args.inventory), lab=not args.production, out_dir=Path(args.out))
+    print_table(rows)
+    if report:
+        print(f"report: {report}")
+    return 0 if rows and all(r["ok"] for r in rows) else 1
+
+
 def cmd_lab(args) -> int:
     from .lab import cli as lab_cli
 
@@ -59,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="out/render")
     r.add_argument("--lab", action="store_true", help="as deployed into the lab (198.18.0.0/15 addresses)")
     r.set_defaults(func=cmd_render)
+
+    a = sub.add_parser("audit", help="check the live hosts against the model (Art. 5.5); dated JSON report")
+    a.add_argument("--inventory", default=str(default_inventory()))
+    a.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
+    a.add_argument("--out", default="out/audit", help="where the dated report goes")
+    a.set_defaults(func=cmd_audit)
 
     vault = sub.add_parser("vault", help="manage the inventory's ansible-vault file")
     vsub = vault.add_subparsers(dest="vault_command", required=True)

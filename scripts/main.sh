@@ -10,7 +10,8 @@ echo "== 1. validate the inventory (inventory/binh-dinh)"
 gbtt validate inventory/binh-dinh
 echo "== 2. bring up the lab: every Linux host of the province as a podman container"
 gbtt lab up --profile full
-echo "== 3. reach every host over SSH with Ansible"
-ansible -i lab/ansible.gbtt.yml all -m ping -o | sed 's/=>.*//' | sort
-echo "== 4. readiness"
 gbtt lab status
+echo "== 3. provision every host with Ansible (playbooks/site.yml; pyinfra: deploys/site.py)"
+ansible-playbook -i lab/ansible.gbtt.yml playbooks/site.yml | grep -E '^(PLAY RECAP|\S+\s+: ok=)'
+echo "== 4. readiness: every host and service checked against the model, protocols spoken for real"
+gbtt audit

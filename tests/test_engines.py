@@ -179,6 +179,25 @@ def test_checks_detect_a_hand_edited_file(lab):
         check_applied(remote(lab, "mcu-sip-01"), state.components["common"])
 
 
+def test_audit_names_the_hand_edited_files(lab, tmp_path):
+    from gbtt.audit import audit
+
+    rows, report = audit(REAL, lab=True, out_dir=tmp_path)
+    failed = {(r["host"], r["component"]): r["detail"] for r in rows if not r["ok"]}
+    assert failed[("mcu-sip-01", "common")] == "/etc/chrony/chrony.conf differs from what the model renders"
+    assert "gbtt-passwords.cfg differs" in failed[("mcu-sip-01", "sip_registrar")]
+    assert ("mcu-relay-01", "media_relay") not in failed and ("mcu-conf-01", "conference") not in failed
+    assert report.exists() and report.name.startswith("audit-lab-")
+
+
+def test_whole_lab_deployed_then_audit_all_ok(lab, tmp_path):
+    a = ansible()
+    assert a.returncode == 0, a.stdout[-4000:]
+    proc = subprocess.run([str(BIN / "gbtt"), "audit", "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert re.search(r"^\d+ check\(s\) on 8 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
+
+
 def test_engines_refuse_an_invalid_inventory(tmp_path):
     import shutil
 

@@ -1,0 +1,91 @@
+"""`gbtt audit`: the live hosts checked against the model (Art. 5.5,
+periodic inspection): every component's files exactly as the inventory
+renders them, packages and services, the firewall and listening sockets,
+and each service answering its protocol from where its users are.  Prints a
+table, writes a dated JSON report, exit 1 if anything fails."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import testinfra
+
+from .checks.common import check_common
+from .checks.conference import check_conference
+from .checks.media_relay import check_media_relay
+from .checks.sip_registrar import check_sip_registrar
+from .checks.turn import check_turn
+from .desired import host_state
+from .hostinventory import hosts_for, lab_state_dir
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tuple[list[dict], Path | None]:
+    hosts = [h for h in hosts_for(inventory, "lab" if lab else None) if h.linux]
+    by_name = {h.name: h for h in hosts}
+    ssh_config = lab_state_dir(Path(inventory).resolve().name) / "ssh_config" if lab else None
+
+    def remote(name):
+        if ssh_config:
+            return testinfra.get_host(f"ssh://{name}", ssh_config=str(ssh_config))
+        return testinfra.get_host(f"ssh://root@{by_name[name].vars['ansible_host']}")
+
+    def role_host(role):
+        return next((h.name for h in hosts if h.vars.get("gbtt_role") == role), None)
+
+    room = next((h.name for h in hosts if "rooms" in h.groups), None)
+    registrar = role_host("sip_registrar")
+
+    def checks_for(h):
+        addr = h.vars["ansible_host"]
+        yield "common", lambda: check_common(remote(h.name), h.name, lab=lab, inventory=inventory)
+        comps = host_state(inventory, h.name, lab=lab).components
+        if "sip_registrar" in comps:
+            yield "sip_registrar", lambda: check_sip_registrar(remote(h.name), h.name, lab, addr,
+                                                               probe_host=remote(room) if room else None,
+                                                               inventory=inventory)
+        if "media_relay" in comps:
+            yield "media_relay", lambda: check_media_relay(remote(h.name), h.name, lab, addr,
+                                                           control_host=remote(registrar) if registrar else None,
+                                                           inventory=inventory)
+        if "turn" in comps:
+            yield "turn", lambda: check_turn(remote(h.name), h.name, lab, addr, inventory=inventory)
+        if "conference" in comps:
+            yield "conference", lambda: check_conference(remote(h.name), h.name, lab, addr,
+                                                         client_host=remote(room) if room else None,
+                                                         inventory=inventory)
+
+    def run(h):
+        rows = []
+        for component, check in checks_for(h):
+            try:
+                check()
+                rows.append({"host": h.name, "component": component, "ok": True, "detail": ""})
+            except Exception as exc:  # a failed check, or a host that does not answer: both are findings
+                rows.append({"host": h.name, "component": component, "ok": False, "detail": _first_line(exc)})
+        return rows
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        rows = [r for rs in pool.map(run, hosts) for r in rs]
+    report = None
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        now = dt.datetime.now(dt.timezone.utc)
+        report = out_dir / f"audit-{'lab' if lab else 'production'}-{now:%Y%m%dT%H%M%SZ}.json"
+        report.write_text(json.dumps({"when": now.isoformat(), "inventory": str(inventory), "lab": lab,
+                                      "results": rows}, indent=2, ensure_ascii=False) + "\n")
+    return rows, report
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'host':<16} {'component':<14} {'result':<6} detail")
+    for r in rows:
+        print(f"{r['host']:<16} {r['component']:<14} {'OK' if r['ok'] else 'FAIL':<6} {r['detail']}")
+    bad = sum(not r["ok"] for r in rows)
+    print(f"{len(rows)} check(s) on {len({r['host'] for r in rows})} host(s): {len(rows) - bad} OK, {bad} failed")
