@@ -37,11 +37,15 @@ def central_hosts() -> list[str]:
             and all(c in BUILDERS for c in components_for(h))]
 
 
-def timed(cmd: list[str], cwd) -> float:
+def timed(cmd: list[str], cwd, hosts: list[str]) -> float:
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         raise SystemExit((proc.stdout + proc.stderr)[-3000:])
+    out = proc.stdout + proc.stderr
+    missing = [h for h in hosts if h not in out]
+    if missing:
+        raise SystemExit(f"{' '.join(cmd[:1])} did not reach {missing}")
     return time.perf_counter() - t
 
 
@@ -54,14 +58,14 @@ def fresh(lab, hosts):
 def main() -> None:
     lab = L.open_lab()
     hosts = central_hosts()
-    limit = ",".join(hosts)
+    limit = "central"  # the group: pyinfra's --limit takes one pattern
     ansible = [str(BIN / "ansible-playbook"), "-i", "lab/ansible.gbtt.yml", "playbooks/site.yml", "--limit", limit]
     pyinfra = [str(BIN / "pyinfra"), "-y", str(REPO / "lab" / "pyinfra.py"), str(REPO / "deploys" / "site.py"),
                "--limit", limit]
     fresh(lab, hosts)
-    a_first, a_noop = timed(ansible, REPO), timed(ansible, REPO)
+    a_first, a_noop = timed(ansible, REPO, hosts), timed(ansible, REPO, hosts)
     fresh(lab, hosts)
-    p_first, p_noop = timed(pyinfra, "/tmp"), timed(pyinfra, "/tmp")
+    p_first, p_noop = timed(pyinfra, "/tmp", hosts), timed(pyinfra, "/tmp", hosts)
     print(f"central hosts: {', '.join(hosts)}")
     print(f"{'engine':<8} {'first deploy s':>15} {'no-op re-deploy s':>18}")
     print(f"{'ansible':<8} {a_first:>15.1f} {a_noop:>18.1f}")
