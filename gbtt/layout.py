@@ -31,7 +31,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind("network.yml", "network", "network", "object"),
     FileKind("codec-profiles.yml", "codec_profiles", "codec_profile", "collection"),
     FileKind("sites/*.yml", "sites", "site", "directory"),
-    FileKind("vault.yml", "vault", "vault", "object", secret=True),
+    FileKind("vault.yml", "vault", "secrets", "object", secret=True),
 )
 
 # Files that live in an inventory directory but are not part of the model:

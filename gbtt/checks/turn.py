@@ -11,7 +11,7 @@ def uclient(host, address: str, port: int, tcp: bool = False, wrong_secret: bool
     """turnutils_uclient (from coturn) on the TURN host: two clients relaying 5
     messages to each other.  The secret is read on the host from its own
     configuration, so it never appears in a command line we log."""
-    secret = "$(sed -n 's/^static-auth-secret=//p' /etc/turnserver.conf)" + ("x" if wrong_secret else "")
+    secret = "$(sed -n 's/^static-auth-secret *= *//p' /etc/turnserver.conf)" + ("x" if wrong_secret else "")
     cmd = (f'timeout 30 turnutils_uclient -y -n 5 -m 1 -l 100 {"-t " if tcp else ""}-p {port} '
            f'-W "{secret}" -u gbtt-check {address}; echo "exit=$?"')
     return host.run(cmd)
