@@ -23,6 +23,8 @@ from .problems import InventoryInvalid, Problem
 from .validate import load_valid
 
 LAB_SUPERNET = ipaddress.IPv4Network("198.18.0.0/15")
+# The podman host on the lab network: the lab's controller; never an inventory address.
+LAB_GATEWAY = str(LAB_SUPERNET.broadcast_address - 1)
 VENDOR_GROUPS = {"linux": "linux_routers", "cisco": "cisco_ios", "huawei": "huawei_vrp"}
 
 

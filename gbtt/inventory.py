@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import schemas
 from .layout import FILE_KINDS, IGNORED_FILES, VAULT_FILE, FileKind, allowed_files, kind_for
-from .paths import REPO, SCHEMA_DIR
+from .paths import INVENTORY_DIR, SCHEMA_DIR
 from .problems import Problem, join_path
 from .vault import VaultError, decrypt, redact
 from .yamlload import YamlError, line_of, load_text
@@ -247,4 +247,4 @@ def _place(inv: Inventory, kind: FileKind, rel: str, data) -> None:
 
 
 def default_inventory() -> Path:
-    return REPO / "inventory" / "binh-dinh"
+    return INVENTORY_DIR / "binh-dinh"

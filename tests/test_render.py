@@ -10,7 +10,7 @@ from gbtt.desired import host_state
 from gbtt.inventory import load
 
 
-def test_render_masks_every_secret(tmp_path, capsys):
+def test_render_masks_every_secret(tmp_path):
     assert main(["render", "--inventory", str(REAL), "--out", str(tmp_path)]) == 0
     secrets = load(REAL).secrets()
     values = [secrets["turn_static_secret"], secrets["janus_admin_secret"], secrets["janus_api_secret"],

@@ -5,7 +5,9 @@ refusing a request without the secret and accepting it with; the standing
 rooms present in VideoRoom and AudioBridge."""
 from __future__ import annotations
 
+from ..desired.components.conference import standing_rooms
 from ..desired.context import role_defaults
+from ..inventory import default_inventory, load
 from . import check_applied, model_state, run_probe
 
 JCFG = "/etc/janus/janus.jcfg"
@@ -13,9 +15,6 @@ JCFG = "/etc/janus/janus.jcfg"
 
 def check_conference(host, model_host: str, lab: bool, address: str, client_host=None, inventory=None) -> None:
     """`client_host` (default: the server itself) is where the API calls come from (a room)."""
-    from ..desired.components.conference import standing_rooms  # noqa: PLC0415
-    from ..inventory import default_inventory, load  # noqa: PLC0415
-
     state = model_state(model_host, "conference", lab, inventory, address=address)
     check_applied(host, state)
     knobs = role_defaults("conference")

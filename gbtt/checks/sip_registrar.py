@@ -3,15 +3,14 @@ answering for real: OPTIONS over UDP, TCP and TLS; REGISTER accepted with
 the vault's password and refused with a wrong one."""
 from __future__ import annotations
 
+from ..desired.components.sip_registrar import sip_accounts
+from ..desired.context import role_defaults
+from ..inventory import default_inventory, load
 from . import check_applied, model_state, run_probe
 
 
 def check_sip_registrar(host, model_host: str, lab: bool, address: str, probe_host=None, inventory=None) -> None:
     """`probe_host` (default: the registrar itself) is where the SIP traffic comes from."""
-    from ..desired.components.sip_registrar import sip_accounts  # noqa: PLC0415
-    from ..desired.context import role_defaults  # noqa: PLC0415
-    from ..inventory import default_inventory, load  # noqa: PLC0415
-
     state = model_state(model_host, "sip_registrar", lab, inventory, address=address)
     check_applied(host, state)
     knobs = role_defaults("sip_registrar")

@@ -9,10 +9,8 @@ import ipaddress
 import jinja2
 import yaml
 
-from ..hostinventory import LAB_SUPERNET, ManagedHost, lab_address, managed_hosts
+from ..hostinventory import LAB_GATEWAY, ManagedHost, lab_address, managed_hosts
 from ..paths import REPO, TEMPLATE_DIR
-
-LAB_GATEWAY = str(LAB_SUPERNET.broadcast_address - 1)  # the podman host: the lab's controller
 
 
 @functools.lru_cache(maxsize=None)

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..hostinventory import LAB_SUPERNET, lab_address, lab_state, lab_state_dir, managed_hosts
+from ..hostinventory import LAB_GATEWAY, LAB_SUPERNET, lab_address, lab_state, lab_state_dir, managed_hosts
 from ..inventory import default_inventory
 from ..validate import load_valid
 from .image import ensure_image
@@ -33,7 +33,6 @@ from .podman import LabError, containers, exists, podman
 # The small profile: the central hosts, one central room and two districts
 # (one of them mountainous, behind a Linux router).
 PROFILES = {"small": ("vp-ubnd", "quy-nhon", "an-lao"), "full": None}
-GATEWAY = str(LAB_SUPERNET.broadcast_address - 1)  # the podman host's side; never an inventory address
 SSH_WAIT_SECONDS = 90
 
 
@@ -88,8 +87,8 @@ def plan(lab: Lab, profile: str) -> list[LabHost]:
             continue  # vendor routers and switches do not run in the lab
         if sites is None or h.site == centre or h.site in sites:
             out.append(LabHost(h.name, lab_address(inv, h.address), h.site, h.groups))
-    if ipaddress.IPv4Address(GATEWAY) in {ipaddress.IPv4Address(h.address) for h in out}:
-        raise LabError(f"an inventory address maps onto the lab gateway {GATEWAY}")
+    if ipaddress.IPv4Address(LAB_GATEWAY) in {ipaddress.IPv4Address(h.address) for h in out}:
+        raise LabError(f"an inventory address maps onto the lab gateway {LAB_GATEWAY}")
     return out
 
 
@@ -106,7 +105,7 @@ def key_id(lab: Lab) -> str:
 
 def ensure_network(lab: Lab) -> None:
     if not exists("network", lab.network):
-        podman("network", "create", "--subnet", str(LAB_SUPERNET), "--gateway", GATEWAY,
+        podman("network", "create", "--subnet", str(LAB_SUPERNET), "--gateway", LAB_GATEWAY,
                "--label", lab.label, lab.network)
 
 
@@ -209,8 +208,8 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
     return hosts
 
 
-def memory_by_container(lab: Lab) -> dict[str, int]:
-    """Resident memory of each running lab container, in bytes."""
+def memory_by_container() -> dict[str, int]:
+    """Resident memory of each running container, in bytes (by name)."""
     proc = podman("stats", "--no-stream", "--no-reset", "--format", "json", check=False)
     out = {}
     try:
@@ -240,7 +239,7 @@ def status(lab: Lab) -> list[dict]:
     rows = []
     found = {c["Labels"].get("gbtt.host"): c for c in containers(lab.label)}
     names = sorted(set(found) | set(state["hosts"]))
-    mem = memory_by_container(lab) if found else {}
+    mem = memory_by_container() if found else {}
 
     def row(name):
         c = found.get(name)
