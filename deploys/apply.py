@@ -9,7 +9,7 @@ from pyinfra import host, logger, state
 from pyinfra.api import FileUploadCommand, operation
 from pyinfra.facts.files import FileContents, Sha256File
 from pyinfra.facts.server import Command
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, files, server, systemd
 
 from gbtt.desired import ComponentState, host_state
 
@@ -54,6 +54,9 @@ def apply(component: str) -> None:
     s = desired(component)
     if s.packages:
         apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400, no_recommends=True)
+    for user in s.users:
+        server.user(name=f"system user {user}", user=user, system=True, shell="/usr/sbin/nologin",
+                    home="/nonexistent", create_home=False)
     changed = []
     for d in sorted({f.path.rsplit("/", 1)[0] for f in s.files}):
         files.directory(name=f"directory {d}", path=d, mode="0755")

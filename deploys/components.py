@@ -29,5 +29,15 @@ def conference():
     apply("conference")
 
 
+@deploy("preflight_probe")
+def preflight_probe():
+    apply("preflight_probe")
+
+
+@deploy("room_pc")
+def room_pc():
+    apply("room_pc")
+
+
 DEPLOYS = {"common": common, "sip_registrar": sip_registrar, "media_relay": media_relay, "turn": turn,
-           "conference": conference}
+           "conference": conference, "preflight_probe": preflight_probe, "room_pc": room_pc}

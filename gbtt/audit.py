@@ -5,12 +5,8 @@ and each service answering its protocol from where its users are.  Prints a
 table, writes a dated JSON report, exit 1 if anything fails."""
 from __future__ import annotations
 
-import datetime as dt
-import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import testinfra
 
 from .checks.common import check_common
 from .checks.conference import check_conference
@@ -18,7 +14,7 @@ from .checks.media_relay import check_media_relay
 from .checks.sip_registrar import check_sip_registrar
 from .checks.turn import check_turn
 from .desired import host_state
-from .hostinventory import hosts_for, lab_state_dir
+from .remote import Fleet, write_report
 
 
 def _first_line(exc: BaseException) -> str:
@@ -27,17 +23,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tuple[list[dict], Path | None]:
-    hosts = [h for h in hosts_for(inventory, "lab" if lab else None) if h.linux]
-    by_name = {h.name: h for h in hosts}
-    ssh_config = lab_state_dir(Path(inventory).resolve().name) / "ssh_config" if lab else None
-
-    def remote(name):
-        if ssh_config:
-            return testinfra.get_host(f"ssh://{name}", ssh_config=str(ssh_config))
-        return testinfra.get_host(f"ssh://root@{by_name[name].vars['ansible_host']}")
+    fleet = Fleet(inventory, lab)
+    hosts, remote = fleet.hosts, fleet.remote
 
     def role_host(role):
-        return next((h.name for h in hosts if h.vars.get("gbtt_role") == role), None)
+        return next((h.name for h in fleet.with_role(role)), None)
 
     room = next((h.name for h in hosts if "rooms" in h.groups), None)
     registrar = role_host("sip_registrar")
@@ -73,13 +63,7 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         rows = [r for rs in pool.map(run, hosts) for r in rs]
-    report = None
-    if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        now = dt.datetime.now(dt.timezone.utc)
-        report = out_dir / f"audit-{'lab' if lab else 'production'}-{now:%Y%m%dT%H%M%SZ}.json"
-        report.write_text(json.dumps({"when": now.isoformat(), "inventory": str(inventory), "lab": lab,
-                                      "results": rows}, indent=2, ensure_ascii=False) + "\n")
+    report = write_report(out_dir, "audit", lab, inventory, {"results": rows}) if out_dir else None
     return rows, report
 
 

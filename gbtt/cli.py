@@ -48,6 +48,22 @@ def cmd_audit(args) -> int:
     return 0 if rows and all(r["ok"] for r in rows) else 1
 
 
+def cmd_preflight(args) -> int:
+    from .preflight import PreflightError, preflight, print_table
+
+    sites = [s for arg in args.sites or [] for s in arg.split(",") if s]
+    try:
+        results, report, elapsed = preflight(Path(args.inventory), lab=not args.production, sites=sites or None,
+                                             out_dir=Path(args.out))
+    except PreflightError as exc:
+        print(f"gbtt preflight: {exc}", file=sys.stderr)
+        return 2
+    print_table(results, elapsed)
+    if report:
+        print(f"report: {report}")
+    return 0 if all(r["ok"] for r in results) else 1
+
+
 def cmd_lab(args) -> int:
     from .lab import cli as lab_cli
 
@@ -75,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     a.add_argument("--out", default="out/audit", help="where the dated report goes")
     a.set_defaults(func=cmd_audit)
+
+    pf = sub.add_parser("preflight", help="pre-meeting check (Art. 7): a real call to every bridge room; JSON report")
+    pf.add_argument("--inventory", default=str(default_inventory()))
+    pf.add_argument("--sites", action="append", help="only these sites (comma-separated, repeatable)")
+    pf.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
+    pf.add_argument("--out", default="out/preflight", help="where the JSON report goes")
+    pf.set_defaults(func=cmd_preflight)
 
     vault = sub.add_parser("vault", help="manage the inventory's ansible-vault file")
     vsub = vault.add_subparsers(dest="vault_command", required=True)

@@ -10,7 +10,8 @@ from .layout import VAULT_FILE
 from .vault import decrypt, encrypt
 from .yamlload import load_text
 
-SERVICE_SECRETS = {"turn_static_secret": 32, "janus_admin_secret": 24, "janus_api_secret": 24}
+SERVICE_SECRETS = {"turn_static_secret": 32, "janus_admin_secret": 24, "janus_api_secret": 24,
+                   "probe_sip_password": 18}
 SIP_PASSWORD_BYTES = 18
 
 

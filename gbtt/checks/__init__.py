@@ -49,9 +49,20 @@ def check_listening(host, allowed_ports: set[tuple[str, int]]) -> None:
 PROBES = Path(__file__).resolve().parent.parent / "probes"
 
 
-def run_probe(host, probe: str, *args) -> dict:
+def probe_script(probe: str, modules: tuple[str, ...] = ()) -> str:
+    """gbtt/probes/<probe>.py as one script, the probe modules it imports
+    (`modules`) installed in front of it (so the probe itself may not use
+    `from __future__` imports)."""
+    prelude = "".join(
+        f"import sys as _s, types as _t, base64 as _b\n_m = _t.ModuleType({name!r})\n"
+        f"exec(compile(_b.b64decode({base64.b64encode((PROBES / f'{name}.py').read_bytes()).decode()!r}), "
+        f"{name!r}, 'exec'), _m.__dict__)\n_s.modules[{name!r}] = _m\n" for name in modules)
+    return prelude + (PROBES / f"{probe}.py").read_text()
+
+
+def run_probe(host, probe: str, *args, modules: tuple[str, ...] = ()) -> dict:
     """Run gbtt/probes/<probe>.py on `host` (a testinfra host: the traffic
     comes from there) and return the JSON it prints."""
-    script = base64.b64encode((PROBES / f"{probe}.py").read_bytes()).decode()
+    script = base64.b64encode(probe_script(probe, modules).encode()).decode()
     out = host.check_output("echo %s | base64 -d | python3 - " + " ".join(["%s"] * len(args)), script, *map(str, args))
     return json.loads(out)

@@ -42,6 +42,8 @@ class ServiceSpec:
 class ComponentState:
     name: str
     packages: list[str] = field(default_factory=list)
+    # system accounts the services run as (no login, no home), with a group of the same name
+    users: list[str] = field(default_factory=list)
     files: list[FileSpec] = field(default_factory=list)
     services: list[ServiceSpec] = field(default_factory=list)
     ports: list[Port] = field(default_factory=list)
@@ -76,8 +78,10 @@ def components_for(host: ManagedHost) -> list[str]:
     """The components a host runs, `common` first."""
     role = host.vars.get("gbtt_role")
     out = ["common"]
-    if role in ("conference", "sip_registrar", "media_relay", "turn"):
+    if role in ("conference", "sip_registrar", "media_relay", "turn", "room_pc"):
         out.append(role)
+    if role == "sip_registrar":  # the central side of the pre-meeting check calls from the registrar's host
+        out.append("preflight_probe")
     return out
 
 

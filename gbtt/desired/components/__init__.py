@@ -1,5 +1,5 @@
 """One module per component; each builds a ComponentState from a HostContext."""
-from . import common, conference, media_relay, sip_registrar, turn
+from . import common, conference, media_relay, preflight_probe, room_pc, sip_registrar, turn
 
 BUILDERS = {
     "common": common.build,
@@ -7,4 +7,6 @@ BUILDERS = {
     "media_relay": media_relay.build,
     "turn": turn.build,
     "conference": conference.build,
+    "room_pc": room_pc.build,
+    "preflight_probe": preflight_probe.build,
 }

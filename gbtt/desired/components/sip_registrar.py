@@ -23,7 +23,9 @@ def build(ctx) -> ComponentState:
     knobs = ctx.defaults("sip_registrar")
     relay = ctx.defaults("media_relay")
     relays = [f"udp:{ctx.addr(h.address)}:{relay['rtpengine_ng_port']}" for h in ctx.hosts_with_role("media_relay")]
-    accounts = {user: _quote(pw) for user, pw in sorted(sip_accounts(ctx.inv, ctx.secrets).items())}
+    accounts = sip_accounts(ctx.inv, ctx.secrets)
+    accounts[ctx.defaults("preflight_probe")["probe_sip_user"]] = ctx.secrets["probe_sip_password"]
+    accounts = {user: _quote(pw) for user, pw in sorted(accounts.items())}
     restart = ["kamailio"]
     return ComponentState(
         name="sip_registrar",

@@ -1,0 +1,87 @@
+"""`room_pc`: the SIP room system of a bridge room's Linux PC (baresip 1.0):
+its account and password (vault), the registrars as outbound proxies, the
+codecs and rates of its codec profile, auto-answer for the central probe's
+calls only, local control on loopback, and a hardened systemd unit. The
+camera and microphone are real devices in production and generated ones in
+the lab."""
+from __future__ import annotations
+
+from ..model import ComponentState, FileSpec, Port, ServiceSpec
+from .media_relay import tos
+
+# codec of a profile -> (baresip module, the codec as baresip's accounts name it)
+AUDIO = {"opus": ("opus", "opus/48000/2"), "g722": ("g722", "G722/16000/1"),
+         "pcmu": ("g711", "PCMU/8000/1"), "pcma": ("g711", "PCMA/8000/1")}
+VIDEO = {"h264": ("avcodec", "H264"), "vp8": ("vp8", "VP8"), "vp9": ("vp9", "VP9")}
+DEVICE_MODULES = {"alsa": "alsa", "v4l2": "v4l2", "x11": "x11", "ausine": "ausine", "aufile": "aufile",
+                  "fakevideo": "fakevideo"}
+CONFIG_DIR = "/etc/gbtt/baresip"
+USER = "gbtt-baresip"
+
+
+def device_set(ctx, knobs: dict) -> dict:
+    return knobs["baresip_lab_devices" if ctx.lab else "baresip_production_devices"]
+
+
+def device_modules(devices: dict) -> list[str]:
+    return sorted({DEVICE_MODULES[v.split(",")[0]] for v in devices.values()})
+
+
+def outbound_params(ctx, port: int) -> str:
+    """baresip's `outbound`, `outbound2` … parameters: every SIP registrar of the model."""
+    registrars = [ctx.addr(h.address) for h in ctx.hosts_with_role("sip_registrar")]
+    names = ["outbound"] + [f"outbound{n}" for n in range(2, len(registrars) + 1)]
+    return ";".join(f'{name}="sip:{a}:{port};transport=udp"' for name, a in zip(names, registrars))
+
+
+def endpoint(ctx) -> dict:
+    site = ctx.inv.sites[ctx.host.site]
+    return next(ep for ep in site["endpoints"] if ep["id"] == ctx.host.name)
+
+
+def build(ctx) -> ComponentState:
+    knobs = ctx.defaults("room_pc")
+    probe = ctx.defaults("preflight_probe")
+    registrar = ctx.defaults("sip_registrar")
+    ep = endpoint(ctx)
+    profile = ctx.inv.codec_profiles[ep["profile"]]
+    audio, video = profile["audio"], profile["video"]
+    devices = device_set(ctx, knobs)
+    domain = ctx.inv.province["sip_domain"]
+    restart = ["gbtt-baresip"]
+    config = ctx.render("room_pc/baresip.config.j2", component="room_pc",
+                        purpose=f"the SIP room system of {ctx.inv.sites[ctx.host.site]['name']}, profile {ep['profile']}",
+                        address=ctx.address, sip_port=knobs["baresip_sip_port"], max_calls=1, devices=devices,
+                        opus_kbps=audio["kbps"] if audio["codec"] == "opus" else None, video=video,
+                        rtp_tos=tos(ctx.inv), rtp_ports=knobs["baresip_rtp_ports"],
+                        jitter_buffer=knobs["baresip_jitter_buffer"], ctrl_port=knobs["baresip_ctrl_port"],
+                        modules=sorted({AUDIO[audio["codec"]][0], VIDEO[video["codec"]][0], *device_modules(devices)}))
+    accounts = ctx.render("room_pc/accounts.j2", user=ep["id"], domain=domain, profile=ep["profile"],
+                          password=ctx.secrets["sip_passwords"][ep["id"]],
+                          regint=knobs["baresip_register_interval"],
+                          outbound=outbound_params(ctx, registrar["kamailio_sip_port"]),
+                          audio_codec=AUDIO[audio["codec"]][1], video_codec=VIDEO[video["codec"]][1])
+    packages = ["baresip-core"] + (["baresip-ffmpeg"] if video["codec"] == "h264" else [])
+    packages += [] if ctx.lab else ["baresip-x11"]
+    return ComponentState(
+        name="room_pc",
+        packages=packages,
+        users=[USER],
+        files=[
+            FileSpec(f"{CONFIG_DIR}/accounts", accounts, mode="0640", group=USER, secret=True, restart=restart),
+            FileSpec(f"{CONFIG_DIR}/config", config, restart=restart),
+            FileSpec(f"{CONFIG_DIR}/contacts",
+                     ctx.render("room_pc/contacts.j2", probe_user=probe["probe_sip_user"], domain=domain),
+                     restart=restart),
+            FileSpec("/etc/systemd/system/gbtt-baresip.service",
+                     ctx.render("room_pc/gbtt-baresip.service.j2", user=USER, config_dir=CONFIG_DIR,
+                                groups=[] if ctx.lab else ["audio", "video"]),
+                     restart=["daemon-reload", *restart]),
+        ],
+        services=[ServiceSpec("gbtt-baresip")],
+        ports=[
+            Port("udp", str(knobs["baresip_sip_port"]), "sip_registrar", "SIP from the registrar (calls to the room)"),
+            Port("tcp", str(knobs["baresip_sip_port"]), "sip_registrar", "SIP over TCP from the registrar"),
+            Port("udp", knobs["baresip_rtp_ports"], "media_relay", "RTP and RTCP from the media relay"),
+        ],
+    )

@@ -1,0 +1,103 @@
+"""`gbtt preflight`: the pre-meeting connection check of Art. 7, automated.
+From the central side (the probe on the SIP registrar's host), every bridge
+room's SIP room system is checked with a real call: reachable, registered,
+answered, audio and video both ways through the media relay, the codecs of
+its profile, loss and jitter. Prints a table, writes a JSON report, and
+fails (exit 1) if any room fails."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+from .checks import run_probe
+from .desired.components.preflight_probe import slots
+from .desired.context import role_defaults
+from .hostinventory import lab_address
+from .remote import Fleet, write_report
+from .validate import load_valid
+
+SDP_NAME = {"opus": "opus", "g722": "G722", "pcmu": "PCMU", "pcma": "PCMA", "h264": "H264", "vp8": "VP8",
+            "vp9": "VP9"}
+# Limits a room must meet (RTCP over the few seconds of the test call).
+LIMITS = {"max_loss_percent": 2.0, "max_jitter_ms": 30.0}
+
+
+class PreflightError(Exception):
+    """The check cannot start (no probe host, no room): one line for the operator."""
+
+
+def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str] | None = None,
+         media_seconds: float = 4.0) -> tuple[str, dict]:
+    """The registrar host to run from, and what the agent there needs."""
+    inv = load_valid(inventory)
+    addr = (lambda a: lab_address(inv, a)) if fleet.lab else (lambda a: a)
+    registrars = fleet.with_role("sip_registrar")
+    if not registrars:
+        raise PreflightError("no SIP registrar host to run the probe from" + (" in the lab" if fleet.lab else ""))
+    if sites:
+        unknown = sorted(set(sites) - set(inv.sites))
+        if unknown:
+            raise PreflightError(f"unknown site(s) {', '.join(unknown)} (known: {', '.join(sorted(inv.sites))})")
+    room_pc = role_defaults("room_pc")
+    selected = []
+    for h in fleet.with_role("room_pc"):
+        if (sites and h.site not in sites) or (rooms is not None and h.name not in rooms):
+            continue
+        ep = next(e for e in inv.sites[h.site]["endpoints"] if e["id"] == h.name)
+        profile = inv.codec_profiles[ep["profile"]]
+        selected.append({"id": h.name, "site": h.site, "profile": ep["profile"], "address": addr(h.address),
+                         "sip_port": room_pc["baresip_sip_port"], "audio": SDP_NAME[profile["audio"]["codec"]],
+                         "video": SDP_NAME[profile["video"]["codec"]]})
+    if not selected:
+        raise PreflightError("no bridge room system to check" + (" in the lab" if fleet.lab else ""))
+    ng_port = role_defaults("media_relay")["rtpengine_ng_port"]
+    return registrars[0].name, {
+        "domain": inv.province["sip_domain"],
+        "local_address": addr(registrars[0].address),
+        "slot_ports": [s["ctrl_port"] for s in slots(role_defaults("preflight_probe"))],
+        "relays": [[addr(h.address), ng_port] for h in fleet.with_role("media_relay")] or
+                  [[addr(h["address"]), ng_port] for h in inv.hosts.values() if h["role"] == "media_relay"],
+        "media_seconds": media_seconds, "rtcp_grace": 8.0, "answer_timeout": 10.0,
+        "rooms": selected, **LIMITS,
+    }
+
+
+def preflight(inventory: Path, lab: bool = True, sites: list[str] | None = None, rooms: list[str] | None = None,
+              out_dir: Path | None = None) -> tuple[list[dict], Path | None, float]:
+    fleet = Fleet(inventory, lab)
+    probe_host, agent_plan = plan(inventory, fleet, sites, rooms)
+    started = time.monotonic()
+    try:
+        results = run_probe(fleet.remote(probe_host), "preflight",
+                            base64.b64encode(json.dumps(agent_plan).encode()).decode(), modules=("rtpengine",))
+    except Exception as exc:  # the probe host itself is the trouble: every room fails with that cause
+        cause = f"the probe on {probe_host} could not run: {str(exc).strip().splitlines()[-1][:160]}"
+        results = [{"room": r["id"], "site": r["site"], "profile": r["profile"], "ok": False, "cause": cause,
+                    "checks": []} for r in agent_plan["rooms"]]
+    elapsed = time.monotonic() - started
+    report = write_report(out_dir, "preflight", lab, inventory,
+                          {"probe_host": probe_host, "seconds": round(elapsed, 1), "rooms": results}) \
+        if out_dir else None
+    return results, report, elapsed
+
+
+def summary(r: dict) -> str:
+    if not r["ok"]:
+        return r.get("cause") or "failed"
+    media = r.get("media", {})
+    parts = [f"{r['codecs'].get('audio')}/{r['codecs'].get('video')}"]
+    for m in ("audio", "video"):
+        mm = media.get(m, {})
+        parts.append(f"{m} {mm.get('received', 0)} pkts in, lost {mm.get('lost_received', 0)}, "
+                     f"jitter {mm.get('jitter_ms', 0)} ms")
+    return "; ".join(parts)
+
+
+def print_table(results: list[dict], elapsed: float) -> None:
+    print(f"{'room':<16} {'site':<12} {'profile':<8} {'result':<6} detail")
+    for r in sorted(results, key=lambda r: r["room"]):
+        print(f"{r['room']:<16} {r['site']:<12} {r['profile']:<8} {'OK' if r['ok'] else 'FAIL':<6} {summary(r)}")
+    bad = sum(not r["ok"] for r in results)
+    print(f"{len(results)} room(s) checked in {elapsed:.1f} s: {len(results) - bad} ready, {bad} failed")
