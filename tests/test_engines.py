@@ -15,6 +15,7 @@ import pytest
 import testinfra
 
 from conftest import REAL, edit
+from labtools import BIN, ansible, pyinfra, pyinfra_changes, recap, remote
 from gbtt.checks import check_applied
 from gbtt.checks.common import check_common
 from gbtt.checks.conference import check_conference
@@ -28,7 +29,6 @@ from gbtt.lab.podman import podman
 from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
-BIN = REPO / ".venv" / "bin"
 HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-turn-01"]  # the central MCU
 PROBE_FROM = "quy-nhon-pc"  # SIP comes from a bridge room
 SNAPSHOTS: dict = {}
@@ -45,35 +45,6 @@ def lab():
 def fresh(lab, host):
     podman("rm", "-f", "-t", "1", lab.container(host))
     L.up(lab, "small", log=lambda *_: None)
-
-
-def remote(lab, name):
-    return testinfra.get_host(f"ssh://{name}", ssh_config=str(lab.state_dir / "ssh_config"))
-
-
-def ansible(*args):
-    return subprocess.run([str(BIN / "ansible-playbook"), "-i", "lab/ansible.gbtt.yml", "playbooks/site.yml", *args],
-                          capture_output=True, text=True, cwd=REPO)
-
-
-def recap(out: str, host: str) -> dict:
-    m = re.search(rf"^{re.escape(host)}\s+: (.*)$", out, re.M)
-    assert m, out[-3000:]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
-
-
-def pyinfra(*args):
-    yes = [] if "--dry" in args else ["-y"]  # -y would skip the change detection that --dry prints
-    return subprocess.run([str(BIN / "pyinfra"), *yes, str(REPO / "lab" / "pyinfra.py"),
-                           str(REPO / "deploys" / "site.py"), *args],
-                          capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL)
-
-
-def pyinfra_changes(out: str) -> int:
-    m = re.search(r"Grand total\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)", out)
-    assert m, out[-3000:]
-    assert m.group(3) == "-", f"pyinfra reported errors:\n{out[-3000:]}"
-    return 0 if m.group(2) == "-" else int(m.group(2))
 
 
 def snapshot(lab, host) -> dict:

@@ -54,10 +54,14 @@ def test_firewall_opens_only_declared_ports_to_their_networks():
         'udp dport 5060 ip saddr @rooms accept comment "SIP over UDP from the rooms"',
         'tcp dport 5060 ip saddr @rooms accept comment "SIP over TCP from the rooms"',
         'tcp dport 5061 ip saddr @rooms accept comment "SIP over TLS from the rooms"',
+        'udp dport 40000-40999 ip saddr @media_relay accept comment "RTP and RTCP of the preflight calls from the media relay"',
     ]
     assert "10.52.11.0/26" in nft.content and "198.18." not in nft.content  # production addresses
-    room_pc = host_state(REAL, "quy-nhon-pc").components["common"].files
-    assert "dport 5060" not in next(f for f in room_pc if f.path == "/etc/nftables.conf").content
+    room_pc = next(f for f in host_state(REAL, "quy-nhon-pc").components["common"].files
+                   if f.path == "/etc/nftables.conf").content
+    # a room PC takes SIP from the registrar only, RTP from the relay only
+    assert 'udp dport 5060 ip saddr @sip_registrar accept' in room_pc and "@rooms" not in room_pc
+    assert 'udp dport 20000-20999 ip saddr @media_relay accept' in room_pc
 
 
 def test_lab_state_maps_addresses_and_sends_nothing_outside_the_lab():

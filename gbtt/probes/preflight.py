@@ -164,6 +164,13 @@ def latest_rtcp(events: list[dict], medium: str) -> dict:
     return stats[-1] if stats else {}
 
 
+def room_reports(stats: dict) -> bool:
+    """The room's receiver reports on what the probe sent have arrived
+    (a report block gives a round trip or a jitter; none comes from a room
+    receiving nothing)."""
+    return stats.get("rtt", 0) > 0 or stats.get("tx", {}).get("jit", 0) > 0
+
+
 def room_check(room: dict, plan: dict, slot: Slot) -> dict:
     checks, cause = [], None
     aor = f"{room['id']}@{plan['domain']}"
@@ -212,7 +219,7 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
 
     def reported(_):
         return all(latest_rtcp(slot.events, m).get("rx", {}).get("sent", 0) > 0
-                   and latest_rtcp(slot.events, m).get("rtt", 0) > 0 for m in ("audio", "video")) \
+                   and room_reports(latest_rtcp(slot.events, m)) for m in ("audio", "video")) \
             and time.monotonic() - t0 >= plan["media_seconds"]
     slot.wait(reported, plan["media_seconds"] + plan["rtcp_grace"])
     codecs = negotiated(slot.command("callstat").get("data", ""))
@@ -236,7 +243,7 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
         metrics[medium] = {"received": rx.get("sent", 0), "lost_received": rx.get("lost", 0),
                            "jitter_ms": round(rx.get("jit", 0) / 1000, 2), "sent": tx.get("sent", 0),
                            "lost_at_room": tx.get("lost", 0), "room_jitter_ms": round(tx.get("jit", 0) / 1000, 2),
-                           "room_reports": st.get("rtt", 0) > 0}
+                           "room_reports": room_reports(st)}
         mm = metrics[medium]
         if mm["received"] <= 0:
             fail(f"{medium} from room", f"no {medium} from the room: RTP from {room['address']} is blocked "

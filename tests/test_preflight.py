@@ -1,0 +1,108 @@
+"""`gbtt preflight` for real, in the lab (small profile): every room is
+provisioned (two by Ansible, one by pyinfra), the central probe calls each
+through Kamailio with its media on rtpengine, and the rooms pass. Then
+things are broken for real (a wrong SIP password in a room, a firewall rule
+dropping a room's RTP, the media relay stopped) and preflight names the
+failing room and the cause while the others still pass."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import REAL
+from gbtt.cli import main
+from gbtt.lab import lab as L
+from gbtt.preflight import preflight
+from labtools import ansible, pyinfra, remote
+
+pytestmark = pytest.mark.lab
+ROOMS = {"vp-ubnd-pc": ("hd720", "opus", "H264"), "quy-nhon-pc": ("hd720", "opus", "H264"),
+         "an-lao-pc": ("sd480", "G722", "VP8")}
+BY_PYINFRA = "an-lao-pc"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab = L.open_lab(REAL)
+    L.up(lab, "small", log=lambda *_: None)
+    first = ansible("--limit", f"all:!{BY_PYINFRA}")
+    assert first.returncode == 0, first.stdout[-4000:]
+    room = pyinfra("--limit", BY_PYINFRA)
+    assert room.returncode == 0, (room.stdout + room.stderr)[-4000:]
+    yield lab
+    L.down(lab, log=lambda *_: None)
+
+
+def run(**kw) -> dict:
+    results, _, _ = preflight(REAL, lab=True, **kw)
+    return {r["room"]: r for r in results}
+
+
+def assert_passes(result: dict) -> None:
+    assert result["ok"], result
+    profile, audio, video = ROOMS[result["room"]]
+    assert result["profile"] == profile
+    assert result["codecs"] == {"audio": audio, "video": video}
+    for medium in ("audio", "video"):
+        m = result["media"][medium]
+        assert m["received"] > 0 and m["sent"] > 0 and m["room_reports"], m
+    ends = list(result["relay"]["tags"].values())
+    assert len(ends) == 2 and all(e["audio"] > 0 and e["video"] > 0 for e in ends), result["relay"]
+
+
+def test_every_room_passes_whichever_engine_provisioned_it(lab, tmp_path):
+    assert main(["preflight", "--out", str(tmp_path)]) == 0
+    report = json.loads(next(tmp_path.glob("preflight-lab-*.json")).read_text())
+    rooms = {r["room"]: r for r in report["rooms"]}
+    assert set(rooms) == set(ROOMS)
+    for result in rooms.values():
+        assert_passes(result)
+
+
+def test_sites_limit_the_check(lab):
+    assert set(run(sites=["an-lao"])) == {"an-lao-pc"}
+
+
+def test_wrong_password_in_a_room(lab, tmp_path):
+    room = remote(lab, "quy-nhon-pc")
+    room.check_output("sed -i 's/auth_pass=[^;]*;/auth_pass=not-the-vault-password;/' /etc/gbtt/baresip/accounts"
+                      " && systemctl restart gbtt-baresip")
+    assert main(["preflight", "--out", str(tmp_path)]) == 1
+    results = json.loads(next(tmp_path.glob("preflight-lab-*.json")).read_text())["rooms"]
+    by_room = {r["room"]: r for r in results}
+    assert by_room["quy-nhon-pc"]["cause"].startswith("not registered: check the room's SIP password")
+    for other in ("vp-ubnd-pc", "an-lao-pc"):
+        assert_passes(by_room[other])
+    fixed = ansible("--limit", "quy-nhon-pc", "--tags", "room_pc")
+    assert fixed.returncode == 0, fixed.stdout[-3000:]
+    assert_passes(run(sites=["quy-nhon"])["quy-nhon-pc"])
+
+
+def test_firewall_dropping_a_rooms_rtp(lab):
+    room = remote(lab, BY_PYINFRA)
+    room.check_output("nft insert rule inet gbtt input udp dport 20000-20999 counter drop")
+    try:
+        results = run()
+        assert not results[BY_PYINFRA]["ok"]
+        assert "RTP to 198.18.19.11 is blocked" in results[BY_PYINFRA]["cause"]
+        for other in ("vp-ubnd-pc", "quy-nhon-pc"):
+            assert_passes(results[other])
+        dropped = room.check_output("nft list chain inet gbtt input | grep '20000-20999 counter'")
+        assert int(dropped.split("packets ")[1].split()[0]) > 0
+    finally:
+        room.check_output("systemctl restart nftables")  # the model's ruleset again
+    assert_passes(run(sites=["an-lao"])[BY_PYINFRA])
+
+
+def test_media_relay_stopped(lab):
+    relay = remote(lab, "mcu-relay-01")
+    relay.check_output("systemctl stop rtpengine-daemon")
+    try:
+        results = run()
+        for r in results.values():
+            assert not r["ok"] and r["cause"].startswith("call refused (503 Media Relay Unavailable)"), r
+    finally:
+        relay.check_output("systemctl start rtpengine-daemon")
+    for r in run().values():
+        assert_passes(r)
