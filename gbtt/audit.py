@@ -8,6 +8,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .checks import check_applied
 from .checks.common import check_common
 from .checks.conference import check_conference
 from .checks.media_relay import check_media_relay
@@ -46,6 +47,9 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
                                                            inventory=inventory)
         if "turn" in comps:
             yield "turn", lambda: check_turn(remote(h.name), h.name, lab, addr, inventory=inventory)
+        for name in ("room_pc", "preflight_probe"):  # files, packages and services as the model says
+            if name in comps:
+                yield name, lambda state=comps[name]: check_applied(remote(h.name), state)
         if "conference" in comps:
             yield "conference", lambda: check_conference(remote(h.name), h.name, lab, addr,
                                                          client_host=remote(room) if room else None,

@@ -64,6 +64,20 @@ def cmd_preflight(args) -> int:
     return 0 if all(r["ok"] for r in results) else 1
 
 
+def cmd_backgrounds(args) -> int:
+    from .backgrounds import BackgroundError, write_backgrounds
+    from .desired.components.room_provisioning import DEFAULT_TITLE
+
+    try:
+        written = write_backgrounds(Path(args.inventory), Path(args.out), args.site or None,
+                                    title=args.title or DEFAULT_TITLE, png=not args.no_png)
+    except BackgroundError as exc:
+        print(f"gbtt backgrounds: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(written)} file(s) written under {args.out}")
+    return 0
+
+
 def cmd_lab(args) -> int:
     from .lab import cli as lab_cli
 
@@ -98,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     pf.add_argument("--out", default="out/preflight", help="where the JSON report goes")
     pf.set_defaults(func=cmd_preflight)
+
+    bg = sub.add_parser("backgrounds", help="the rooms' backgrounds of Art. 4.3 (phông nền) as SVG and PNG")
+    bg.add_argument("--inventory", default=str(default_inventory()))
+    bg.add_argument("--site", action="append", help="only this site (repeatable)")
+    bg.add_argument("--title", help="the meeting's title, in its slot")
+    bg.add_argument("--no-png", action="store_true", help="SVG only")
+    bg.add_argument("--out", default="out/phong-nen")
+    bg.set_defaults(func=cmd_backgrounds)
 
     vault = sub.add_parser("vault", help="manage the inventory's ansible-vault file")
     vsub = vault.add_subparsers(dest="vault_command", required=True)

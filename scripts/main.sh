@@ -13,5 +13,7 @@ gbtt lab up --profile full
 gbtt lab status
 echo "== 3. provision every host with Ansible (playbooks/site.yml; pyinfra: deploys/site.py)"
 ansible-playbook -i lab/ansible.gbtt.yml playbooks/site.yml | grep -E '^(PLAY RECAP|\S+\s+: ok=)'
-echo "== 4. readiness: every host and service checked against the model, protocols spoken for real"
+echo "== 4. inspection (Art. 5.5): every host and service checked against the model, protocols spoken for real"
 gbtt audit
+echo "== 5. readiness (Art. 7): a real call from the centre to every bridge room, sound and picture both ways"
+gbtt preflight

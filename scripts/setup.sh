@@ -11,6 +11,7 @@ APT_PACKAGES=(
   podman runc netavark aardvark-dns iptables    # the lab's container engine and networks
   mmdebstrap debian-archive-keyring             # the lab's base image, built locally
   openssh-client                                # Ansible and pyinfra reach lab hosts over SSH
+  librsvg2-bin fonts-liberation               # the rooms' backgrounds (Art. 4.3) as PNG, Times-metric font
   git
 )
 

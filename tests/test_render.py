@@ -14,7 +14,7 @@ def test_render_masks_every_secret(tmp_path):
     assert main(["render", "--inventory", str(REAL), "--out", str(tmp_path)]) == 0
     secrets = load(REAL).secrets()
     values = [secrets["turn_static_secret"], secrets["janus_admin_secret"], secrets["janus_api_secret"],
-              *secrets["sip_passwords"].values()]
+              secrets["probe_sip_password"], *secrets["sip_passwords"].values()]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 20  # every Linux host of the province
     for path in files:

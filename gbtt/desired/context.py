@@ -26,6 +26,11 @@ def _environment() -> jinja2.Environment:
                               keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
 
+def render_template(template: str, **values) -> str:
+    """templates/<template> rendered with `values`."""
+    return _environment().get_template(template).render(**values)
+
+
 class HostContext:
     def __init__(self, inv, host: ManagedHost, lab: bool, address: str | None = None):
         self.inv, self.host, self.lab = inv, host, lab
@@ -76,4 +81,4 @@ class HostContext:
         return self._secrets
 
     def render(self, template: str, **values) -> str:
-        return _environment().get_template(template).render(host=self.host.name, **values)
+        return render_template(template, host=self.host.name, **values)

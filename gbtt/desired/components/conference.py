@@ -11,6 +11,7 @@ import hashlib
 import hmac
 
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
+from .room_provisioning import BACKGROUND_DIR, PROVISIONING_DIR, background_files, provisioning_files
 
 TURN_CREDENTIAL_EXPIRY = 4102444800  # 2100-01-01: Janus's own long-lived TURN REST credential
 UNUSED_PLUGINS = ["duktape", "echotest", "lua", "nosip", "recordplay", "sip", "streaming", "textroom", "videocall",
@@ -67,6 +68,7 @@ def build(ctx) -> ComponentState:
     management = ctx.source_sets()["management"]
     common = dict(address=ctx.address, **knobs)
     restart = ["janus"]
+    provisioning, codec_acl = provisioning_files(ctx, web_group="www-data")
     return ComponentState(
         name="conference",
         packages=["janus", "nginx-light", "ssl-cert"],
@@ -89,8 +91,12 @@ def build(ctx) -> ComponentState:
                 "conference/janus.plugin.audiobridge.jcfg.j2", rooms=rooms,
                 admin_key=_derived(secrets["janus_admin_secret"], "audiobridge-admin-key")[:32], **common),
                 mode="0640", secret=True, restart=restart),
-            FileSpec("/etc/nginx/nginx.conf", ctx.render("conference/nginx.conf.j2", management=management, **common),
-                     validate="/usr/sbin/nginx -t -q -c %s", restart=["nginx"]),
+            FileSpec("/etc/nginx/nginx.conf", ctx.render(
+                "conference/nginx.conf.j2", management=management, rooms=ctx.source_sets()["rooms"],
+                codecs=codec_acl, provisioning_dir=PROVISIONING_DIR, background_dir=BACKGROUND_DIR, **common),
+                validate="/usr/sbin/nginx -t -q -c %s", restart=["nginx"]),
+            *provisioning,
+            *background_files(ctx),
         ],
         services=[ServiceSpec("janus"), ServiceSpec("nginx")],
         ports=[

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Benchmark of `gbtt preflight` on the full lab (provisioned first, e.g. by
+`bash scripts/main.sh`): the check of 2, 6 and all 13 bridge rooms, with
+
+* the wall time of each run and its growth with the number of rooms;
+* RTP packets rtpengine relayed per call (both ends, audio and video);
+* rtpengine's CPU during the run (its utime+stime over the wall time).
+
+Target: all 13 rooms checked in under 60 s.
+
+    .venv/bin/python scripts/bench_preflight.py
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gbtt.preflight import preflight  # noqa: E402
+from gbtt.remote import Fleet  # noqa: E402
+
+INVENTORY = REPO / "inventory" / "binh-dinh"
+
+
+def cpu_seconds(relay) -> float:
+    """utime + stime of rtpengine on the relay host (s)."""
+    out = relay.check_output("cat /proc/$(pidof rtpengine)/stat")
+    fields = out.rsplit(")", 1)[1].split()
+    ticks = int(relay.check_output("getconf CLK_TCK"))
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def main() -> int:
+    fleet = Fleet(INVENTORY, lab=True)
+    rooms = sorted(h.name for h in fleet.with_role("room_pc"))
+    relay = fleet.remote(fleet.with_role("media_relay")[0].name)
+    print(f"{'rooms':>5} {'wall s':>7} {'ok':>4} {'s/room':>7} {'pkts/call':>10} {'rtpengine CPU':>14}")
+    elapsed = 0.0
+    for n in (2, 6, len(rooms)):
+        cpu0, t0 = cpu_seconds(relay), time.monotonic()
+        results, _, elapsed = preflight(INVENTORY, lab=True, rooms=rooms[:n])
+        cpu = (cpu_seconds(relay) - cpu0) / (time.monotonic() - t0)
+        packets = [sum(sum(end.values()) for end in r["relay"]["tags"].values())
+                   for r in results if r.get("relay") and "tags" in r["relay"]]
+        ok = sum(r["ok"] for r in results)
+        print(f"{n:>5} {elapsed:>7.1f} {ok:>4} {elapsed / n:>7.2f} "
+              f"{statistics.mean(packets) if packets else 0:>10.0f} {cpu * 100:>13.1f}%")
+    print(f"all {len(rooms)} rooms: {elapsed:.1f} s (target < 60 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""The bridge rooms' SIP systems and the central probe as the model renders
+them, parsed back and compared with the inventory: each room's codecs and
+rates are its profile's, it registers with every registrar, answers the
+probe only; the probe's slots never share a port."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import REAL
+from gbtt.desired import host_state
+from gbtt.desired.context import role_defaults
+from gbtt.inventory import load
+
+INV = load(REAL)
+ROOM_PCS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "baresip"]
+BARESIP_AUDIO = {"opus": "opus/48000/2", "g722": "G722/16000/1"}
+BARESIP_VIDEO = {"h264": "H264", "vp8": "VP8"}
+
+
+def files(host: str, component: str, lab: bool = False) -> dict[str, str]:
+    return {f.path: f.content for f in host_state(REAL, host, lab=lab).components[component].files}
+
+
+def baresip_config(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("\t")
+            out.setdefault(key.strip(), []).append(value.strip())
+    return out
+
+
+def account(text: str) -> tuple[str, dict[str, str]]:
+    line = next(ln for ln in text.splitlines() if ln.startswith("<sip:"))
+    aor, _, params = line.partition(">;")
+    return aor[1:], dict(p.split("=", 1) for p in re.findall(r'[\w]+=(?:"[^"]*"|[^;]*)', params))
+
+
+@pytest.mark.parametrize("site,ep", ROOM_PCS, ids=[ep["id"] for _, ep in ROOM_PCS])
+def test_room_follows_its_profile_and_registers_with_every_registrar(site, ep):
+    f = files(ep["id"], "room_pc")
+    conf = baresip_config(f["/etc/gbtt/baresip/config"])
+    prof = INV.codec_profiles[ep["profile"]]
+    video = prof["video"]
+    assert conf["video_size"] == [f"{video['width']}x{video['height']}"]
+    assert conf["video_bitrate"] == [str(video["kbps"] * 1000)] and conf["video_fps"] == [str(video["fps"])]
+    assert conf["sip_listen"] == [f"{ep['address']}:5060"]
+    assert conf["ctrl_tcp_listen"] == ["127.0.0.1:4444"]  # local control only
+    assert conf["rtp_tos"] == [str(INV.network["qos_classes"]["audio"]["dscp"] * 4)]
+    if prof["audio"]["codec"] == "opus":
+        assert conf["opus_bitrate"] == [str(prof["audio"]["kbps"] * 1000)]
+    aor, params = account(f["/etc/gbtt/baresip/accounts"])
+    assert aor == f"sip:{ep['id']}@{INV.province['sip_domain']};transport=udp"
+    assert params["audio_codecs"] == BARESIP_AUDIO[prof["audio"]["codec"]]
+    assert params["video_codecs"] == BARESIP_VIDEO[video["codec"]]
+    assert params["answermode"] == "auto"
+    registrars = [h["address"] for h in INV.hosts.values() if h["role"] == "sip_registrar"]
+    assert params["outbound"] == f'"sip:{registrars[0]}:5060;transport=udp"'
+    assert params["auth_pass"] == INV.secrets()["sip_passwords"][ep["id"]]
+    contacts = [ln for ln in f["/etc/gbtt/baresip/contacts"].splitlines() if not ln.startswith("#")]
+    probe = role_defaults("preflight_probe")["probe_sip_user"]
+    assert contacts == [f'"GBTT preflight probe" <sip:{probe}@{INV.province["sip_domain"]}>;access=allow',
+                        "<sip:*@*>;access=block"]
+
+
+def test_devices_are_real_in_production_and_generated_in_the_lab():
+    prod = host_state(REAL, "an-lao-pc").components["room_pc"]
+    lab = host_state(REAL, "an-lao-pc", lab=True).components["room_pc"]
+    conf_prod = baresip_config(next(f.content for f in prod.files if f.path.endswith("/config")))
+    conf_lab = baresip_config(next(f.content for f in lab.files if f.path.endswith("/config")))
+    assert conf_prod["video_source"] == ["v4l2,/dev/video0"] and conf_prod["audio_source"] == ["alsa,default"]
+    assert conf_lab["video_source"] == ["fakevideo,nil"] and conf_lab["audio_source"] == ["ausine,440"]
+    assert "baresip-x11" in prod.packages and "baresip-x11" not in lab.packages
+    assert "v4l2.so" in conf_prod["module"] and "fakevideo.so" not in conf_prod["module"]
+    unit = next(f.content for f in prod.files if f.path.endswith(".service"))
+    assert "SupplementaryGroups=audio video" in unit and "User=gbtt-baresip" in unit
+
+
+def test_the_password_file_is_a_secret_readable_by_baresip_only():
+    f = next(f for f in host_state(REAL, "quy-nhon-pc").components["room_pc"].files if f.path.endswith("accounts"))
+    assert f.secret and f.mode == "0640" and (f.owner, f.group) == ("root", "gbtt-baresip")
+
+
+def test_probe_slots_never_share_a_port_and_offer_every_profile_codec():
+    knobs = role_defaults("preflight_probe")
+    state = host_state(REAL, "mcu-sip-01").components["preflight_probe"]
+    configs = [baresip_config(f.content) for f in state.files if f.path.endswith("/config")]
+    assert len(configs) == knobs["probe_slots"] == len(state.services)
+    sip = [c["sip_listen"][0].rsplit(":", 1)[1] for c in configs]
+    ctrl = [c["ctrl_tcp_listen"][0] for c in configs]
+    assert len(set(sip)) == len(sip) and all(c.startswith("127.0.0.1:") for c in ctrl) and len(set(ctrl)) == len(ctrl)
+    ranges = sorted(tuple(map(int, c["rtp_ports"][0].split("-"))) for c in configs)
+    assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))
+    assert ranges[0][0] >= knobs["probe_rtp_min"] and ranges[-1][1] <= knobs["probe_rtp_max"]
+    # SIP ports and the next (TLS) never collide with Kamailio's
+    assert not {int(p) + d for p in sip for d in (0, 1)} & {5060, 5061}
+    modules = set(configs[0]["module"])
+    assert {"opus.so", "g722.so", "avcodec.so", "vp8.so"} <= modules
+
+
+def test_registrar_accepts_the_probe():
+    pw = next(f for f in host_state(REAL, "mcu-sip-01").components["sip_registrar"].files
+              if f.path.endswith("gbtt-passwords.cfg"))
+    assert "$sht(sippw=>gbtt-probe) = " in pw.content
+
+
+# -- hardware codecs: provisioning files in their vendors' formats ------------------
+CODECS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"]
+          if ep["platform"] in ("poly-g7500", "cisco-room-kit")]
+CONF_FILES = {f.path: f for f in host_state(REAL, "mcu-conf-01").components["conference"].files}
+
+
+def poly_params(text: str) -> dict[str, str]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(text.encode())
+    assert root.tag == "polycomConfig"
+    return {k: v for el in root for k, v in el.attrib.items()}
+
+
+def cisco_params(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("xConfiguration "):
+            path, _, value = line[len("xConfiguration "):].partition(": ")
+            out[path] = value.strip('"')
+    return out
+
+
+@pytest.mark.parametrize("site,ep", CODECS, ids=[ep["id"] for _, ep in CODECS])
+def test_hardware_codec_provisioning_matches_the_model(site, ep):
+    prof = INV.codec_profiles[ep["profile"]]
+    qos = {k: str(v["dscp"]) for k, v in INV.network["qos_classes"].items()}
+    registrar = next(h["address"] for h in INV.hosts.values() if h["role"] == "sip_registrar")
+    password = INV.secrets()["sip_passwords"][ep["id"]]
+    rate = str(prof["video"]["kbps"] + prof["audio"]["kbps"])
+    if ep["platform"] == "poly-g7500":
+        f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.cfg"]
+        p = poly_params(f.content)
+        assert p["reg.1.address"] == f"{ep['id']}@{INV.province['sip_domain']}"
+        assert (p["reg.1.auth.userId"], p["reg.1.auth.password"]) == (ep["id"], password)
+        assert (p["reg.1.server.1.address"], p["reg.1.server.1.port"]) == (registrar, "5060")
+        assert p[f"video.codecPref.{prof['video']['codec'].upper()}"] == "1"
+        assert p["video.maxCallRate"] == rate and p["video.camera.frameRate"] == str(prof["video"]["fps"])
+        assert p[f"video.profile.H264.resolution"] == f"{prof['video']['width']}x{prof['video']['height']}"
+        assert p["voice.codecPref.OPUS"] == "1"
+        assert (p["qos.ip.rtp.dscp"], p["qos.ip.rtp.video.dscp"], p["qos.ip.callControl.dscp"]) == \
+            (qos["audio"], qos["video"], qos["signalling"])
+    else:
+        f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.xconfig"]
+        p = cisco_params(f.content)
+        assert p["SIP URI"] == f"{ep['id']}@{INV.province['sip_domain']}"
+        assert (p["SIP Authentication UserName"], p["SIP Authentication Password"]) == (ep["id"], password)
+        assert p["SIP Proxy 1 Address"] == f"{registrar}:5060"
+        assert p["Conference DefaultCall Rate"] == p["Conference MaxTransmitCallRate"] == rate
+        assert (p["Network 1 QoS Diffserv Audio"], p["Network 1 QoS Diffserv Video"],
+                p["Network 1 QoS Diffserv Signalling"]) == (qos["audio"], qos["video"], qos["signalling"])
+    assert f.secret and f.mode == "0640" and f.group == "www-data"
+
+
+def test_each_codec_alone_may_fetch_its_file():
+    nginx = CONF_FILES["/etc/nginx/nginx.conf"].content
+    for _, ep in CODECS:
+        block = nginx.split(f"location /provisioning/{ep['id']}/ {{", 1)[1].split("}", 1)[0]
+        assert [ln.strip() for ln in block.strip().splitlines()] == [
+            f"allow {ep['address']};", "deny all;", f"alias /srv/gbtt/provisioning/{ep['id']}/;"]
+
+
+# -- Art. 4.3: one background standard for every room ----------------------------
+def svg_root(text: str):
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(text.encode())
+
+
+def test_every_room_has_the_same_background_standard():
+    ns = "{http://www.w3.org/2000/svg}"
+    seen = set()
+    for sid, site in INV.sites.items():
+        root = svg_root(CONF_FILES[f"/srv/gbtt/phong-nen/{sid}.svg"].content)
+        rect = root.find(f"{ns}rect")
+        group = root.find(f"{ns}g")
+        texts = {t.get("id"): t.text for t in group.iter(f"{ns}text")}
+        assert texts["caption"] == site["room"]["caption"] and texts["room-name"] == site["name"]
+        assert texts["meeting-title"]
+        seen.add((root.get("width"), root.get("height"), rect.get("fill"), group.get("fill"), group.get("font-family")))
+    std = INV.province["room_backgrounds"]["phong-nen-chuan"]
+    assert seen == {(str(std["width"]), str(std["height"]), std["background_colour"], std["text_colour"], std["font"])}
+
+
+def test_backgrounds_as_png_for_the_screens_with_the_meetings_title(tmp_path):
+    import struct
+
+    from gbtt.cli import main
+
+    title = "GIAO BAN KINH TẾ - XÃ HỘI & QUỐC PHÒNG <THÁNG 12>"
+    assert main(["backgrounds", "--site", "an-lao", "--site", "vp-ubnd", "--title", title, "--out", str(tmp_path)]) == 0
+    std = INV.province["room_backgrounds"]["phong-nen-chuan"]
+    for sid in ("an-lao", "vp-ubnd"):
+        png = (tmp_path / f"{sid}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", png[16:24]) == (std["width"], std["height"])
+        texts = {t.get("id"): t.text for t in svg_root((tmp_path / f"{sid}.svg").read_text()).iter()
+                 if t.get("id")}
+        assert texts["meeting-title"] == title  # escaped in the SVG, intact once parsed
+    assert main(["backgrounds", "--site", "nowhere", "--out", str(tmp_path)]) == 2
