@@ -12,6 +12,7 @@ it does not know makes compiling fail, never a silent pass.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Sized
+from datetime import datetime
 
 SUPPORTED = {"type", "required", "nullable", "empty", "allowed", "min", "max", "minlength", "maxlength",
              "check_with", "schema", "keysrules", "valuesrules", "dependencies"}
@@ -22,6 +23,7 @@ TYPES = {
     "boolean": lambda v: isinstance(v, bool),
     "dict": lambda v: isinstance(v, Mapping),
     "list": lambda v: isinstance(v, Sequence) and not isinstance(v, str),
+    "datetime": lambda v: isinstance(v, datetime),
 }
 
 
@@ -78,7 +80,7 @@ def compile_rules(rules: dict, lookup, checks: dict):
                 return False
             if maxlen is not None and isinstance(value, Sized) and len(value) > maxlen:
                 return False
-            if fmt is not None and isinstance(value, str) and not fmt(value):
+            if fmt is not None and isinstance(value, (str, datetime)) and not fmt(value):
                 return False
         try:
             if lo is not None and value < lo:

@@ -96,6 +96,10 @@ class Inventory:
     def codec_profiles(self):
         return self.get("codec_profiles")
 
+    @property
+    def meetings(self):
+        return self.get("meetings")
+
     def secrets(self) -> dict:
         """The vault's content, decrypted now (never cached)."""
         data, _ = load_text(decrypt((self.root / VAULT_FILE).read_bytes()))

@@ -31,6 +31,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind("network.yml", "network", "network", "object"),
     FileKind("codec-profiles.yml", "codec_profiles", "codec_profile", "collection"),
     FileKind("sites/*.yml", "sites", "site", "directory"),
+    FileKind("meetings/*.yml", "meetings", "meeting", "directory", required=False),
     FileKind("vault.yml", "vault", "secrets", "object", secret=True),
 )
 

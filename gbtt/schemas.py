@@ -7,6 +7,7 @@ returns the errors as (path, message) pairs, every one of them.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import ipaddress
 import re
@@ -35,6 +36,7 @@ FORMATS = {
     "cidr": "an IPv4 network in CIDR form with no host bits, e.g. '10.52.11.0/26'",
     "host_or_ipv4": "an IPv4 address or a lowercase DNS name",
     "timezone": "an IANA time zone, e.g. 'Asia/Ho_Chi_Minh'",
+    "moment": "a date and time with its UTC offset, e.g. 2026-12-07T08:00:00+07:00",
 }
 
 
@@ -75,6 +77,7 @@ _CHECKS = {
     "cidr": _is_cidr,
     "host_or_ipv4": lambda v: _is_ipv4(v) or HOSTNAME.match(v),
     "timezone": _is_timezone,
+    "moment": lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None,
 }
 
 
@@ -82,8 +85,9 @@ def _make_check(name):
     test = _CHECKS[name]
 
     def check(self, field, value):
-        if isinstance(value, str) and not test(value):
-            self._error(field, f"{value!r} is not {FORMATS[name]}")
+        if isinstance(value, (str, dt.datetime)) and not test(value):
+            shown = value.isoformat() if isinstance(value, dt.datetime) else repr(value)
+            self._error(field, f"{shown} is not {FORMATS[name]}")
 
     return check
 
