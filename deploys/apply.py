@@ -7,11 +7,14 @@ from io import StringIO
 
 from pyinfra import host, logger, state
 from pyinfra.api import FileUploadCommand, operation
-from pyinfra.facts.files import FileContents, Sha256File
-from pyinfra.facts.server import Command
-from pyinfra.operations import apt, files, server, systemd
+from pyinfra.facts.deb import DebPackages
+from pyinfra.facts.files import File, FileContents, Sha256File
+from pyinfra.facts.server import Command, Users
+from pyinfra.facts.systemd import SystemdEnabled, SystemdStatus
+from pyinfra.operations import apt, files, python, server, systemd
 
 from gbtt.desired import ComponentState, host_state
+from gbtt.freeze import status
 
 
 def desired(component: str) -> ComponentState:
@@ -50,8 +53,45 @@ def config_file(path: str, content: str, mode: str = "0644", user: str = "root",
     yield f"mv -f {candidate} {path}"
 
 
+def pending_changes(s: ComponentState) -> list[str]:
+    """What applying `s` would change, read from facts only (nothing runs)."""
+    out = []
+    installed = host.get_fact(DebPackages)
+    missing = [p for p in s.packages if p not in installed]
+    if missing:
+        out.append("packages " + " ".join(missing))
+    users = host.get_fact(Users)
+    out += [f"user {u}" for u in s.users if u not in users]
+    for f in s.files:
+        info = host.get_fact(File, path=f.path)
+        if (host.get_fact(Sha256File, path=f.path) != hashlib.sha256(f.content.encode()).hexdigest()
+                or not info or (info["user"], info["group"], info["mode"]) != (f.owner, f.group, int(f.mode))):
+            out.append(f.path)
+    running, enabled = host.get_fact(SystemdStatus), host.get_fact(SystemdEnabled)
+    for svc in s.services:
+        unit = f"{svc.name}.service"
+        if running.get(unit) != svc.running or enabled.get(unit) != svc.enabled:
+            out.append(f"service {svc.name}")
+    return out
+
+
+def _refuse(message: str) -> None:
+    raise RuntimeError(message)
+
+
 def apply(component: str) -> None:
     s = desired(component)
+    freeze = status(host.data.gbtt_inventory, model_host(), "pyinfra", component,
+                    override=host.data.get("gbtt_freeze_override"), lab=host.data.get("gbtt_lab") is True,
+                    drill=str(host.data.get("gbtt_freeze_in_lab", "")).lower() in ("1", "true", "yes"))
+    if freeze["overridden"]:
+        host.log(freeze["message"], logger.warning)
+    if freeze["frozen"]:  # Art. 7.5.b: only looked at; refused if anything would change
+        pending = pending_changes(s)
+        if pending:
+            python.call(name=f"{component}: change freeze (Art. 7.5.b)", function=_refuse,
+                        message=f"{freeze['message']}. Refused: this run would change {', '.join(pending)}")
+        return
     if s.packages:
         apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400, no_recommends=True)
     for user in s.users:

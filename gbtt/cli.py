@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 import sys
 from pathlib import Path
 
@@ -78,6 +79,34 @@ def cmd_backgrounds(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .annual_report import gather, write_reports
+    from .validate import load_valid
+
+    inv = load_valid(args.inventory)
+    evidence = gather(args.year, Path(args.preflight_dir), Path(args.audit_dir))
+    written = write_reports(inv, args.year, evidence, Path(args.out))
+    print(f"{len(written)} report(s) for {args.year} written under {args.out} "
+          f"({len(evidence.preflight)} preflight run(s), {len(evidence.audit)} audit run(s) of the year)")
+    return 0
+
+
+def cmd_calendar(args) -> int:
+    from .ics import calendar
+    from .validate import load_valid
+
+    inv = load_valid(args.inventory)
+    if args.site and args.site not in inv.sites:
+        print(f"gbtt calendar: unknown site {args.site!r} (known: {', '.join(sorted(inv.sites))})", file=sys.stderr)
+        return 2
+    out = Path(args.out or f"out/calendar/{args.site or 'binh-dinh'}.ics")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = calendar(inv, args.site)
+    out.write_text(text, encoding="utf-8", newline="")
+    print(f"{out}: {text.count('BEGIN:VEVENT')} meeting(s)")
+    return 0
+
+
 def cmd_lab(args) -> int:
     from .lab import cli as lab_cli
 
@@ -120,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
     bg.add_argument("--no-png", action="store_true", help="SVG only")
     bg.add_argument("--out", default="out/phong-nen")
     bg.set_defaults(func=cmd_backgrounds)
+
+    rp = sub.add_parser("report", help="the annual report of Art. 17.1 (Vietnamese): province and each district")
+    rp.add_argument("--inventory", default=str(default_inventory()))
+    rp.add_argument("--year", type=int, default=date.today().year)
+    rp.add_argument("--preflight-dir", default="out/preflight", help="where gbtt preflight wrote its reports")
+    rp.add_argument("--audit-dir", default="out/audit", help="where gbtt audit wrote its reports")
+    rp.add_argument("--out", default="out/reports")
+    rp.set_defaults(func=cmd_report)
+
+    cal = sub.add_parser("calendar", help="the booked meetings as iCalendar for the rooms' technicians")
+    cal.add_argument("--inventory", default=str(default_inventory()))
+    cal.add_argument("--site", help="only the meetings this bridge room takes part in")
+    cal.add_argument("--out", help="the .ics file (default: out/calendar/<site or binh-dinh>.ics)")
+    cal.set_defaults(func=cmd_calendar)
 
     vault = sub.add_parser("vault", help="manage the inventory's ansible-vault file")
     vsub = vault.add_subparsers(dest="vault_command", required=True)

@@ -17,7 +17,6 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from .rules import objects
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,9 @@ class Meeting:
 def meetings(inv) -> list[Meeting]:
     """The well-formed meetings, by start time."""
     out = []
-    for mid, m in objects(inv.meetings):
+    for mid, m in inv.meetings.items():
+        if not isinstance(m, dict):
+            continue
         try:
             out.append(Meeting(mid, m["title"], m["chair"], m["host_room"], tuple(m["rooms"]), m["profile"],
                                m["start"], m["end"], m["requested"], m["kind"],
@@ -86,8 +87,9 @@ def hosts_taking_part(inv, m: Meeting) -> set[str]:
     for sid in m.rooms:
         for ep in (inv.sites.get(sid) or {}).get("endpoints") or []:
             names.add(ep["id"])
-    for did, dev in objects(inv.network.get("devices")):
-        if dev.get("site") in sites:
+    devices = inv.network.get("devices")
+    for did, dev in (devices.items() if isinstance(devices, dict) else ()):
+        if isinstance(dev, dict) and dev.get("site") in sites:
             names.add(did)
     return names
 

@@ -16,9 +16,9 @@ def remote(lab, name):
     return testinfra.get_host(f"ssh://{name}", ssh_config=str(lab.state_dir / "ssh_config"))
 
 
-def ansible(*args):
-    return subprocess.run([str(BIN / "ansible-playbook"), "-i", "lab/ansible.gbtt.yml", "playbooks/site.yml", *args],
-                          capture_output=True, text=True, cwd=REPO)
+def ansible(*args, inventory="lab/ansible.gbtt.yml", env=None):
+    return subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "playbooks/site.yml", *args],
+                          capture_output=True, text=True, cwd=REPO, env=env)
 
 
 def recap(out: str, host: str) -> dict:
@@ -27,11 +27,10 @@ def recap(out: str, host: str) -> dict:
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
 
 
-def pyinfra(*args):
+def pyinfra(*args, inventory=REPO / "lab" / "pyinfra.py", env=None):
     yes = [] if "--dry" in args else ["-y"]  # -y would skip the change detection that --dry prints
-    return subprocess.run([str(BIN / "pyinfra"), *yes, str(REPO / "lab" / "pyinfra.py"),
-                           str(REPO / "deploys" / "site.py"), *args],
-                          capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL)
+    return subprocess.run([str(BIN / "pyinfra"), *yes, str(inventory), str(REPO / "deploys" / "site.py"), *args],
+                          capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL, env=env)
 
 
 def pyinfra_changes(out: str) -> int:

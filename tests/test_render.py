@@ -71,3 +71,26 @@ def test_lab_state_maps_addresses_and_sends_nothing_outside_the_lab():
     prod = next(f for f in host_state(REAL, "an-lao-pc").components["common"].files
                 if f.path == "/etc/chrony/chrony.conf").content
     assert "server 10.52.0.1 iburst" in prod and "server ntp.binhdinh.gov.vn iburst" in prod
+
+
+def test_booked_meetings_get_conference_rooms_until_they_end():
+    import datetime as dt
+
+    from gbtt.desired.components.conference import meeting_room_id, room_pin
+    from gbtt.meetings import meetings
+
+    inv = load(REAL)
+    m = next(m for m in meetings(inv) if m.id == "giao-ban-kt-xh-2026-12")
+    room_id = meeting_room_id(inv, m)
+    assert room_id == 5226120708002  # code 52, 26-12-07 08:00 local, the second central room (vp-ubnd)
+
+    def videoroom(now):
+        state = host_state(REAL, "mcu-conf-01", now=now).components["conference"]
+        return next(f.content for f in state.files if f.path.endswith("videoroom.jcfg"))
+
+    before = videoroom(dt.datetime(2026, 12, 7, 4, 29, tzinfo=dt.timezone.utc))  # 11:29 local: still running
+    block = before.split(f"room-{room_id}: {{", 1)[1].split("}", 1)[0]
+    assert 'description = "Giao ban kinh tế - xã hội tháng 12/2026"' in block
+    assert f'pin = "{room_pin(inv.secrets(), room_id)}"' in block
+    assert "publishers = 13" in block and "bitrate = 1056000" in block  # hd720: 1024 + 32 kbps
+    assert f"room-{room_id}:" not in videoroom(dt.datetime(2026, 12, 7, 4, 30, tzinfo=dt.timezone.utc))

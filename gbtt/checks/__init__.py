@@ -35,13 +35,18 @@ def check_applied(host, state: ComponentState) -> None:
 
 
 def check_listening(host, allowed_ports: set[tuple[str, int]]) -> None:
-    """Every socket listening beyond loopback is one the model asked for."""
+    """Every socket listening beyond loopback is one the model asked for.
+    UDP sockets on the kernel's ephemeral ports are clients (a resolver's),
+    not services: services bind the fixed ports the model declares."""
+    low, high = map(int, host.file("/proc/sys/net/ipv4/ip_local_port_range").content_string.split())
     for sock in host.socket.get_listening_sockets():
         proto, rest = sock.split("://")
         if proto not in ("tcp", "udp"):
             continue
         address, _, port = rest.rpartition(":")
         if address.startswith("127.") or address in ("::1", "[::1]"):
+            continue
+        if proto == "udp" and low <= int(port) <= high and (proto, int(port)) not in allowed_ports:
             continue
         assert (proto, int(port)) in allowed_ports, f"{sock} listens but the model asked for no such port"
 

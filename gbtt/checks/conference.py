@@ -2,12 +2,13 @@
 the vault's: the package's default, 13 characters, cannot pass the secrets
 schema's 16); Janus answering `info` through nginx's TLS; the admin API
 refusing a request without the secret and accepting it with; the standing
-rooms present in VideoRoom and AudioBridge."""
+rooms and those of the meetings booked present in VideoRoom and AudioBridge."""
 from __future__ import annotations
 
-from ..desired.components.conference import standing_rooms
+from ..desired.components.conference import meeting_rooms, standing_rooms
 from ..desired.context import role_defaults
 from ..inventory import default_inventory, load
+from ..meetings import now_utc
 from . import check_applied, model_state, run_probe
 
 JCFG = "/etc/janus/janus.jcfg"
@@ -27,6 +28,7 @@ def check_conference(host, model_host: str, lab: bool, address: str, client_host
     granted = run_probe(host, "janus", "admin", admin, JCFG)
     assert granted.get("janus") == "success", f"admin API with the secret: {granted}"
     inv = load(inventory or default_inventory())
-    ids = [r["id"] for r in standing_rooms(inv, inv.secrets(), inv.hosts[model_host]["conference"]["max_participants"])]
-    found = run_probe(host, "janus", "rooms", public, JCFG, *ids)
-    assert found and all(found.values()), f"standing rooms missing: {found}"
+    participants = inv.hosts[model_host]["conference"]["max_participants"]
+    rooms = standing_rooms(inv, inv.secrets(), participants) + meeting_rooms(inv, inv.secrets(), participants, now_utc())
+    found = run_probe(host, "janus", "rooms", public, JCFG, *[r["id"] for r in rooms])
+    assert found and all(found.values()), f"conference rooms missing: {found}"

@@ -10,6 +10,7 @@ import jinja2
 import yaml
 
 from ..hostinventory import LAB_GATEWAY, ManagedHost, lab_address, managed_hosts
+from ..meetings import now_utc
 from ..paths import REPO, TEMPLATE_DIR
 
 
@@ -32,8 +33,9 @@ def render_template(template: str, **values) -> str:
 
 
 class HostContext:
-    def __init__(self, inv, host: ManagedHost, lab: bool, address: str | None = None):
+    def __init__(self, inv, host: ManagedHost, lab: bool, address: str | None = None, now=None):
         self.inv, self.host, self.lab = inv, host, lab
+        self.now = now or now_utc()  # what is booked from now on is provisioned
         self._address = None if address == self.addr(host.address) else address  # playing itself: no override
         self._secrets = None
 

@@ -94,9 +94,11 @@ def _mtime_key(root: Path):
     return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*.yml")))
 
 
-def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, address: str | None = None) -> HostState:
+def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, address: str | None = None,
+               now=None) -> HostState:
     """The state of `host_name`; `address` makes another machine (a molecule
-    instance) play that host at its own address."""
+    instance) play that host at its own address; `now` (default: the clock)
+    decides which booked meetings are still to be provisioned."""
     from .components import BUILDERS
 
     root = Path(inventory_dir).resolve()
@@ -104,7 +106,7 @@ def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, add
     hosts = {h.name: h for h in managed_hosts(inv)}
     if host_name not in hosts:
         raise KeyError(f"{host_name} is not a managed host of {root} (known: {', '.join(sorted(hosts))})")
-    ctx = HostContext(inv, hosts[host_name], lab, address)
+    ctx = HostContext(inv, hosts[host_name], lab, address, now)
     names = [n for n in components_for(hosts[host_name]) if n in BUILDERS]
     # every component but common first: common's firewall opens their ports
     built = {name: BUILDERS[name](ctx) for name in names if name != "common"}

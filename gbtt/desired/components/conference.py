@@ -3,13 +3,16 @@ with TLS.  The admin secret and API secret come from the vault (the package
 default never stays), the RTP port range and NAT/TURN settings from the
 model, and one standing VideoRoom + AudioBridge room per central bridge room
 (Art. 6.1-6.2), with the codecs and bitrate cap of that room's codec profile
-and a PIN derived from the vault."""
+and a PIN derived from the vault; and one room per booked meeting not yet
+over (meetings/), with the meeting's profile."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import zoneinfo
 
+from ...meetings import meetings
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .room_provisioning import BACKGROUND_DIR, PROVISIONING_DIR, background_files, provisioning_files
 
@@ -34,27 +37,51 @@ def turn_credential(secret: str, user: str = "janus") -> tuple[str, str]:
     return username, base64.b64encode(hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
 
 
+def _room(inv, secrets: dict, room_id: int, description: str, profile: dict, publishers: int) -> dict:
+    """A VideoRoom/AudioBridge room with `profile`'s bitrate cap and its codecs first."""
+    video_codecs = sorted({p["video"]["codec"] for p in inv.codec_profiles.values() if p.get("video")})
+    audio_codecs = sorted({p["audio"]["codec"] for p in inv.codec_profiles.values()})
+    own_video = profile["video"]["codec"] if profile.get("video") else None
+    return {
+        "id": room_id,
+        "description": description.replace('"', "'"),  # a jcfg string
+        "pin": room_pin(secrets, room_id),
+        "secret": _derived(secrets["janus_admin_secret"], f"room:{room_id}")[:24],
+        "publishers": publishers,
+        "bitrate": sum(profile[k]["kbps"] for k in ("video", "audio") if profile.get(k)) * 1000,
+        "videocodec": ",".join(sorted(video_codecs, key=lambda c: c != own_video)),
+        "audiocodec": ",".join(sorted(audio_codecs, key=lambda c: c != profile["audio"]["codec"])),
+        "opus_fec": profile["audio"]["codec"] == "opus",
+    }
+
+
+def central_rooms(inv) -> list[str]:
+    return sorted(k for k, v in inv.sites.items() if v["kind"] == "central-room")
+
+
 def standing_rooms(inv, secrets: dict, participants: int) -> list[dict]:
     """One standing room per central bridge room, with that room's SIP profile."""
     rooms = []
-    video_codecs = sorted({p["video"]["codec"] for p in inv.codec_profiles.values() if p.get("video")})
-    audio_codecs = sorted({p["audio"]["codec"] for p in inv.codec_profiles.values()})
-    for n, (sid, site) in enumerate(sorted((k, v) for k, v in inv.sites.items() if v["kind"] == "central-room"), 1):
-        room_id = inv.province["code"] * 100 + n
+    for n, sid in enumerate(central_rooms(inv), 1):
+        site = inv.sites[sid]
         profile = inv.codec_profiles[next(ep["profile"] for ep in site["endpoints"] if ep["kind"] == "sip-room-system")]
-        own_video = profile["video"]["codec"] if profile.get("video") else None
-        rooms.append({
-            "id": room_id,
-            "description": f"Giao ban trực tuyến - {site['name']}",
-            "pin": room_pin(secrets, room_id),
-            "secret": _derived(secrets["janus_admin_secret"], f"room:{room_id}")[:24],
-            "publishers": min(inv.province["max_rooms_per_meeting"], participants),
-            "bitrate": sum(profile[k]["kbps"] for k in ("video", "audio") if profile.get(k)) * 1000,
-            "videocodec": ",".join(sorted(video_codecs, key=lambda c: c != own_video)),
-            "audiocodec": ",".join(sorted(audio_codecs, key=lambda c: c != profile["audio"]["codec"])),
-            "opus_fec": profile["audio"]["codec"] == "opus",
-        })
+        rooms.append(_room(inv, secrets, inv.province["code"] * 100 + n, f"Giao ban trực tuyến - {site['name']}",
+                           profile, min(inv.province["max_rooms_per_meeting"], participants)))
     return rooms
+
+
+def meeting_room_id(inv, m) -> int:
+    """province code, the start (local time, yymmddHHMM), the hosting central room's number:
+    unique, since a central room hosts one meeting at a time."""
+    start = m.start.astimezone(zoneinfo.ZoneInfo(inv.province["timezone"]))
+    return int(f"{inv.province['code']}{start:%y%m%d%H%M}{central_rooms(inv).index(m.host_room) + 1}")
+
+
+def meeting_rooms(inv, secrets: dict, participants: int, now) -> list[dict]:
+    """A room per booked meeting not yet over (meetings/), with the meeting's profile."""
+    return [_room(inv, secrets, meeting_room_id(inv, m), m.title, inv.codec_profiles[m.profile],
+                  min(len(m.rooms), participants))
+            for m in meetings(inv) if m.end > now]
 
 
 def build(ctx) -> ComponentState:
@@ -64,7 +91,8 @@ def build(ctx) -> ComponentState:
     turn_hosts = ctx.hosts_with_role("turn")
     turn_port = ctx.defaults("turn")["coturn_port"]
     turn_user, turn_pwd = turn_credential(secrets["turn_static_secret"])
-    rooms = standing_rooms(ctx.inv, secrets, host["max_participants"])
+    rooms = standing_rooms(ctx.inv, secrets, host["max_participants"]) + \
+        meeting_rooms(ctx.inv, secrets, host["max_participants"], ctx.now)
     management = ctx.source_sets()["management"]
     common = dict(address=ctx.address, **knobs)
     restart = ["janus"]

@@ -52,6 +52,7 @@ def build(ctx) -> ComponentState:
                 modules=sorted(modules | set(device_modules(devices)))), restart=[unit]),
         ]
     packages = ["baresip-core"] + (["baresip-ffmpeg"] if "avcodec" in modules else [])
+    sip_ports = f"{slots(knobs)[0]['sip_port']}-{slots(knobs)[-1]['sip_port'] + 1}"  # each slot: SIP, then TLS
     return ComponentState(
         name="preflight_probe",
         packages=packages,
@@ -59,5 +60,7 @@ def build(ctx) -> ComponentState:
         files=files,
         services=[ServiceSpec(u) for u in units],
         ports=[Port("udp", f"{knobs['probe_rtp_min']}-{knobs['probe_rtp_max']}", "media_relay",
-                    "RTP and RTCP of the preflight calls from the media relay")],
+                    "RTP and RTCP of the preflight calls from the media relay"),
+               Port("udp", sip_ports, "sip_registrar", "SIP of the probe's slots, from the registrar"),
+               Port("tcp", sip_ports, "sip_registrar", "SIP over TCP and TLS of the probe's slots, from the registrar")],
     )

@@ -82,6 +82,7 @@ def build(ctx) -> ComponentState:
         ports=[
             Port("udp", str(knobs["baresip_sip_port"]), "sip_registrar", "SIP from the registrar (calls to the room)"),
             Port("tcp", str(knobs["baresip_sip_port"]), "sip_registrar", "SIP over TCP from the registrar"),
+            Port("tcp", str(knobs["baresip_sip_port"] + 1), "sip_registrar", "SIP over TLS from the registrar"),
             Port("udp", knobs["baresip_rtp_ports"], "media_relay", "RTP and RTCP from the media relay"),
         ],
     )
