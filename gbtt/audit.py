@@ -1,15 +1,16 @@
 """`gbtt audit`: the live hosts checked against the model (Art. 5.5,
 periodic inspection): every component's files exactly as the inventory
 renders them, packages and services, the firewall and listening sockets,
-and each service answering its protocol from where its users are.  Prints a
+time synchronised from the model's NTP sources, no package's default secret
+left, and each service answering its protocol from where its users are.  Prints a
 table, writes a dated JSON report, exit 1 if anything fails."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .checks import check_applied
-from .checks.common import check_common
+from .checks import DEFAULT_SECRETS, check_applied, check_no_default_secrets
+from .checks.common import check_common, check_time_synchronised
 from .checks.conference import check_conference
 from .checks.media_relay import check_media_relay
 from .checks.sip_registrar import check_sip_registrar
@@ -36,7 +37,10 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
     def checks_for(h):
         addr = h.vars["ansible_host"]
         yield "common", lambda: check_common(remote(h.name), h.name, lab=lab, inventory=inventory)
+        yield "time", lambda: check_time_synchronised(remote(h.name))
         comps = host_state(inventory, h.name, lab=lab).components
+        if any(f.path in DEFAULT_SECRETS for c in comps.values() for f in c.files):
+            yield "secrets", lambda: [check_no_default_secrets(remote(h.name), c) for c in comps.values()]
         if "sip_registrar" in comps:
             yield "sip_registrar", lambda: check_sip_registrar(remote(h.name), h.name, lab, addr,
                                                                probe_host=remote(room) if room else None,

@@ -17,3 +17,6 @@ echo "== 4. inspection (Art. 5.5): every host and service checked against the mo
 gbtt audit
 echo "== 5. readiness (Art. 7): a real call from the centre to every bridge room, sound and picture both ways"
 gbtt preflight
+echo "== 6. the rules of Decision 06/2015 at work: bookings, the annual report (Art. 17.1), the rooms' calendar"
+gbtt report
+gbtt calendar

@@ -55,6 +55,8 @@ def test_firewall_opens_only_declared_ports_to_their_networks():
         'tcp dport 5060 ip saddr @rooms accept comment "SIP over TCP from the rooms"',
         'tcp dport 5061 ip saddr @rooms accept comment "SIP over TLS from the rooms"',
         'udp dport 40000-40999 ip saddr @media_relay accept comment "RTP and RTCP of the preflight calls from the media relay"',
+        'udp dport 5072-5079 ip saddr @sip_registrar accept comment "SIP of the probe\'s slots, from the registrar"',
+        'tcp dport 5072-5079 ip saddr @sip_registrar accept comment "SIP over TCP and TLS of the probe\'s slots, from the registrar"',
     ]
     assert "10.52.11.0/26" in nft.content and "198.18." not in nft.content  # production addresses
     room_pc = next(f for f in host_state(REAL, "quy-nhon-pc").components["common"].files

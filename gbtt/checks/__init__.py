@@ -71,3 +71,19 @@ def run_probe(host, probe: str, *args, modules: tuple[str, ...] = ()) -> dict:
     script = base64.b64encode(probe_script(probe, modules).encode()).decode()
     out = host.check_output("echo %s | base64 -d | python3 - " + " ".join(["%s"] * len(args)), script, *map(str, args))
     return json.loads(out)
+
+
+# Secrets some packages ship with (file -> the default's text); a host must not keep them.
+DEFAULT_SECRETS = {
+    "/etc/janus/janus.jcfg": ['admin_secret = "janusoverlord"'],
+    "/etc/turnserver.conf": ["static-auth-secret=north"],
+}
+
+
+def check_no_default_secrets(host, state: ComponentState) -> None:
+    """No managed file keeps a package's default secret (counted on the host,
+    never printed)."""
+    for f in state.files:
+        for default in DEFAULT_SECRETS.get(f.path, ()):
+            found = host.run("grep -c -F -- %s %s", default, f.path)
+            assert found.stdout.strip() in ("0", ""), f"{f.path} keeps the package's default secret"

@@ -1,6 +1,8 @@
 """Checks of the `common` component."""
 from __future__ import annotations
 
+import time
+
 from ..desired import host_state
 from ..inventory import default_inventory
 from . import check_applied, check_listening
@@ -24,3 +26,18 @@ def check_common(host, model_host: str, lab: bool, inventory=None) -> None:
     sshd = host.check_output("sshd -T")
     assert "passwordauthentication no" in sshd and "permitrootlogin without-password" in sshd, "sshd allows passwords"
     check_listening(host, ports_of(state))
+
+
+def check_time_synchronised(host, wait_seconds: float = 30) -> None:
+    """chrony follows one of the model's NTP sources (`^*` in its sources) with a
+    normal leap status; a freshly started chrony gets `wait_seconds` to get there."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        sources = host.run("chronyc -n sources").stdout
+        tracking = host.run("chronyc -n tracking").stdout
+        if any(line.startswith("^*") for line in sources.splitlines()) and "Leap status     : Normal" in tracking:
+            return
+        if time.monotonic() > deadline:
+            leap = next((ln.split(":", 1)[1].strip() for ln in tracking.splitlines() if ln.startswith("Leap")), "?")
+            raise AssertionError(f"time not synchronised: no NTP source selected (chrony leap status: {leap})")
+        time.sleep(2)

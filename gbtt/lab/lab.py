@@ -5,7 +5,8 @@ production plan (gbtt.hostinventory.lab_address).
 
 Topology: one flat network standing for the dedicated data network (the
 routed topology, with per-site networks behind Linux edge routers, is the
-next step and belongs with the network roles).
+next step and belongs with the network roles). Beside the hosts, one lab
+service: a time server at the NTP source's lab address.
 
 `up` converges: it creates what is missing, starts what is stopped, removes
 lab containers that the chosen profile does not have, and writes the state
@@ -34,6 +35,7 @@ from .podman import LabError, containers, exists, podman
 # (one of them mountainous, behind a Linux router).
 PROFILES = {"small": ("vp-ubnd", "quy-nhon", "an-lao"), "full": None}
 SSH_WAIT_SECONDS = 90
+NTP_SOURCE = "ntp-source"  # a lab service, not a host of the inventory
 
 
 @dataclass
@@ -134,6 +136,38 @@ def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
     return "created"
 
 
+def ntp_source(lab: Lab) -> str | None:
+    """The lab address of the province's first NTP source given as an address:
+    the lab runs a stand-in there (production's is the centre's router)."""
+    inv = load_valid(lab.inventory)
+    source = next((s for s in inv.province["ntp_sources"] if s[0].isdigit()), None)
+    return lab_address(inv, source) if source else None
+
+
+def ensure_ntp_source(lab: Lab, image: str, current: dict, hosts: list[LabHost]) -> str | None:
+    """A container serving time (chronyd, local clock, not steering it) at
+    the NTP source's lab address, so the hosts' chrony synchronises as in
+    production. Returns what was done, or None when there is no such source."""
+    address = ntp_source(lab)
+    if not address or address in {h.address for h in hosts}:
+        return None
+    conf = f"local stratum 8\nallow {LAB_SUPERNET}\nbindaddress {address}\ncmdport 0\n"
+    args = ["--network", lab.network, "--ip", address, "--hostname", "ntp-source", image, "sh", "-c",
+            f"printf '{conf}' > /etc/chrony/lab-source.conf && exec chronyd -d -x -f /etc/chrony/lab-source.conf"]
+    spec = hashlib.sha256("\0".join(args).encode()).hexdigest()[:16]
+    name = lab.container(NTP_SOURCE)
+    found = current.get(name)
+    if found and found.get("Labels", {}).get("gbtt.spec") == spec:
+        if found.get("State") != "running":
+            podman("start", name)
+            return "started"
+        return "running"
+    if found:
+        podman("rm", "-f", "-t", "1", name)
+    podman("run", "-d", "--name", name, "--label", lab.label, "--label", f"gbtt.spec={spec}", *args)
+    return "created"
+
+
 def ssh_command(lab: Lab, address: str, *command: str, timeout: int = 5) -> list[str]:
     return ["ssh", "-i", str(lab.key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", f"ConnectTimeout={timeout}",
@@ -187,7 +221,7 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
     image = ensure_image(log)
     ensure_network(lab)
     current = {c["Names"][0]: c for c in containers(lab.label)}
-    wanted = {lab.container(h.name) for h in hosts}
+    wanted = {lab.container(h.name) for h in hosts} | {lab.container(NTP_SOURCE)}
     for name in sorted(set(current) - wanted):
         log(f"lab: removing {name} (not in profile '{profile}')")
         podman("rm", "-f", "-t", "2", name)
@@ -199,6 +233,12 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
                 log(f"lab: {h.name:<16} {h.address:<15} {what}")
         except LabError as exc:
             failed.append(f"{h.name}: {exc}")
+    try:
+        what = ensure_ntp_source(lab, image, current, hosts)
+        if what not in (None, "running"):
+            log(f"lab: {NTP_SOURCE:<16} {ntp_source(lab):<15} {what} (the province's NTP source)")
+    except LabError as exc:
+        failed.append(f"{NTP_SOURCE}: {exc}")
     up_hosts = [h for h in hosts if not any(f.startswith(h.name + ":") for f in failed)]
     silent = wait_for_ssh(lab, up_hosts)
     failed += [f"{name}: no SSH answer within {SSH_WAIT_SECONDS} s" for name in silent]
@@ -237,7 +277,7 @@ def status(lab: Lab) -> list[dict]:
     """One row per lab container: host, address, state, SSH answer, memory."""
     state = lab_state(lab.state_dir) or {"hosts": {}}
     rows = []
-    found = {c["Labels"].get("gbtt.host"): c for c in containers(lab.label)}
+    found = {c["Labels"]["gbtt.host"]: c for c in containers(lab.label) if c["Labels"].get("gbtt.host")}
     names = sorted(set(found) | set(state["hosts"]))
     mem = memory_by_container() if found else {}
 
