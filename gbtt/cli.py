@@ -50,10 +50,12 @@ def cmd_audit(args) -> int:
 
 
 def cmd_preflight(args) -> int:
-    from .preflight import PreflightError, preflight, print_table
+    from .preflight import PreflightError, meeting_rooms, preflight, print_table
 
     sites = [s for arg in args.sites or [] for s in arg.split(",") if s]
     try:
+        if args.meeting:
+            sites += meeting_rooms(Path(args.inventory), args.meeting)
         results, report, elapsed = preflight(Path(args.inventory), lab=not args.production, sites=sites or None,
                                              out_dir=Path(args.out))
     except PreflightError as exc:
@@ -138,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     pf = sub.add_parser("preflight", help="pre-meeting check (Art. 7): a real call to every bridge room; JSON report")
     pf.add_argument("--inventory", default=str(default_inventory()))
     pf.add_argument("--sites", action="append", help="only these sites (comma-separated, repeatable)")
+    pf.add_argument("--meeting", help="the rooms taking part in this booked meeting (meetings/<id>.yml)")
     pf.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     pf.add_argument("--out", default="out/preflight", help="where the JSON report goes")
     pf.set_defaults(func=cmd_preflight)

@@ -15,6 +15,7 @@ from .checks import run_probe
 from .desired.components.preflight_probe import slots
 from .desired.context import role_defaults
 from .hostinventory import lab_address
+from .meetings import meetings
 from .remote import Fleet, write_report
 from .validate import load_valid
 
@@ -26,6 +27,15 @@ LIMITS = {"max_loss_percent": 2.0, "max_jitter_ms": 30.0}
 
 class PreflightError(Exception):
     """The check cannot start (no probe host, no room): one line for the operator."""
+
+
+def meeting_rooms(inventory: Path, meeting_id: str) -> list[str]:
+    """The bridge rooms taking part in a booked meeting."""
+    inv = load_valid(inventory)
+    booked = {m.id: m for m in meetings(inv)}
+    if meeting_id not in booked:
+        raise PreflightError(f"unknown meeting '{meeting_id}' (booked: {', '.join(sorted(booked)) or 'none'})")
+    return list(booked[meeting_id].rooms)
 
 
 def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str] | None = None,

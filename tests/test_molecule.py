@@ -1,6 +1,6 @@
 """Every role with a molecule scenario passes it: the lab's image, podman
 driver, systemd, converge, idempotence, testinfra verify.  The scenarios run
-three at a time (they mostly wait on apt and systemd)."""
+four at a time (they mostly wait on apt and systemd)."""
 from __future__ import annotations
 
 import os
@@ -15,7 +15,7 @@ from gbtt.paths import LAB_DIR, REPO
 
 pytestmark = pytest.mark.lab
 SCENARIOS = sorted(p.parent.parent.parent.name for p in (REPO / "roles").glob("*/molecule/default/molecule.yml"))
-PARALLEL = 3
+PARALLEL = 4
 
 
 def run_scenario(role: str) -> subprocess.CompletedProcess:

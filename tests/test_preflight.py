@@ -60,8 +60,14 @@ def test_every_room_passes_whichever_engine_provisioned_it(lab, tmp_path):
         assert_passes(result)
 
 
-def test_sites_limit_the_check(lab):
+def test_sites_or_a_meeting_limit_the_check(lab, tmp_path, capsys):
     assert set(run(sites=["an-lao"])) == {"an-lao-pc"}
+    # Sở Y tế's meeting: so-tttt, quy-nhon, an-nhon, phu-cat, an-lao; the small lab has two of them
+    assert main(["preflight", "--meeting", "so-yte-tiem-chung-2026-12", "--out", str(tmp_path)]) == 0
+    report = json.loads(next(tmp_path.glob("preflight-lab-*.json")).read_text())
+    assert {r["room"] for r in report["rooms"]} == {"quy-nhon-pc", "an-lao-pc"}
+    assert main(["preflight", "--meeting", "hop-khong-co"]) == 2
+    assert "unknown meeting 'hop-khong-co'" in capsys.readouterr().err
 
 
 def test_wrong_password_in_a_room(lab, tmp_path):
