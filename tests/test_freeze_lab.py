@@ -80,10 +80,10 @@ def test_pyinfra_refuses_a_change(setup):
 
 
 def test_the_override_goes_through_and_is_logged(setup):
-    reason = "coturn refuses allocations: restore the model's config"
-    run = ansible("--limit", HOST, *DRILL, "-e", f"gbtt_freeze_override='{reason}'", inventory=setup["ansible"],
-                  env=setup["env"])
-    assert run.returncode == 0, run.stdout[-3000:]
+    reason = "coturn refuses allocations: restore the model's config"  # quotes and colons pass intact
+    run = ansible("--limit", HOST, *DRILL, "-e", json.dumps({"gbtt_freeze_override": reason}),
+                  inventory=setup["ansible"], env=setup["env"])
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     assert "OVERRIDDEN" in run.stdout
     hand_edit(setup["host"])
     run = pyinfra("--limit", HOST, "--data", "gbtt_freeze_in_lab=true", "--data", f"gbtt_freeze_override={reason}",
