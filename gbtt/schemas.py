@@ -37,6 +37,7 @@ FORMATS = {
     "host_or_ipv4": "an IPv4 address or a lowercase DNS name",
     "timezone": "an IANA time zone, e.g. 'Asia/Ho_Chi_Minh'",
     "moment": "a date and time with its UTC offset, e.g. 2026-12-07T08:00:00+07:00",
+    "interface_address": "an IPv4 address with its prefix length, e.g. '10.52.19.1/26'",
 }
 
 
@@ -53,6 +54,14 @@ def _is_cidr(value: str) -> bool:
         return False
     try:
         ipaddress.IPv4Network(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_interface(value: str) -> bool:
+    try:
+        ipaddress.IPv4Interface(value)
         return True
     except ValueError:
         return False
@@ -78,6 +87,7 @@ _CHECKS = {
     "host_or_ipv4": lambda v: _is_ipv4(v) or HOSTNAME.match(v),
     "timezone": _is_timezone,
     "moment": lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None,
+    "interface_address": lambda v: "/" in v and _is_interface(v),
 }
 
 

@@ -42,7 +42,7 @@ def test_host_and_link_references(inv_dir):
     edit(inv_dir / "network.yml", "b: r-van-canh", "b: r-vancanh")
     got = lines(inv_dir)
     assert any(l.startswith("hosts.yml:4 hosts.mcu-conf-01.site: unknown site or centre 'tt-ht' (did you mean 'ttht'?") for l in got)
-    assert any(l.startswith("network.yml:129 network.links.13.b: unknown network device 'r-vancanh'") for l in got)
+    assert any(l.startswith("network.yml:171 network.links.13.b: unknown network device 'r-vancanh'") for l in got)
 
 
 def test_router_must_stand_at_its_site(inv_dir):
@@ -72,7 +72,7 @@ def test_network_and_broadcast_addresses_are_not_hosts(inv_dir):
 
 def test_management_address_in_management_subnet(inv_dir):
     edit(inv_dir / "network.yml", "mgmt_address: 10.52.255.2", "mgmt_address: 10.52.254.2")
-    assert lines(inv_dir) == ["network.yml:23 network.devices.sw-ttht.mgmt_address: management address 10.52.254.2 is outside its subnet 10.52.255.0/24"]
+    assert lines(inv_dir) == ["network.yml:26 network.devices.sw-ttht.mgmt_address: management address 10.52.254.2 is outside its subnet 10.52.255.0/24"]
 
 
 def test_subnets_do_not_overlap(inv_dir):
@@ -146,7 +146,7 @@ def test_qos_code_points(inv_dir):
 
 def test_device_platform_matches_vendor(inv_dir):
     edit(inv_dir / "network.yml", "vendor: huawei\n    platform: vrp\n    model: AR6120", "vendor: huawei\n    platform: ios-xe\n    model: AR6120")
-    assert lines(inv_dir) == ["network.yml:41 network.devices.r-quy-nhon.platform: platform 'ios-xe' does not run on huawei gear (use 'vrp')"]
+    assert lines(inv_dir) == ["network.yml:50 network.devices.r-quy-nhon.platform: platform 'ios-xe' does not run on huawei gear (use 'vrp')"]
 
 
 def test_endpoint_platform_and_webrtc_audio(inv_dir):
@@ -179,3 +179,22 @@ def test_central_hosts_at_the_centre(inv_dir):
 def test_sites_reach_the_centre(inv_dir):
     edit(inv_dir / "network.yml", "  - {a: r-ttht, b: r-hoai-an, bandwidth_mbps: 30, provider: vnpt}\n", "")
     assert lines(inv_dir) == ["sites/hoai-an.yml:11 sites.hoai-an.network.router: router 'r-hoai-an' has no path of links to the centre router 'r-ttht' (add a link in network.links)"]
+
+
+def test_router_interfaces_follow_the_sites(inv_dir):
+    edit(inv_dir / "network.yml", "lan: {name: eth1, address: 10.52.19.1/26}", "lan: {name: eth1, address: 10.52.19.1/25}")
+    edit(inv_dir / "network.yml", "wan: {name: eth0, address: 10.52.255.30/24}", "wan: {name: eth0, address: 10.52.255.40/24}")
+    assert lines(inv_dir) == [
+        "network.yml:136 network.devices.r-an-lao.interfaces.lan.address: 10.52.19.1/25 is not the room network's gateway 10.52.19.1/26",
+        "network.yml:145 network.devices.r-vinh-thanh.interfaces.wan.address: 10.52.255.40/24 is not the management address 10.52.255.30/24 (the uplink carries management)",
+    ]
+
+
+def test_a_router_needs_interfaces_and_shares_add_up(inv_dir):
+    edit(inv_dir / "network.yml", "    interfaces:\n      wan: {name: eth0, address: 10.52.255.29/24}\n"
+                                  "      lan: {name: eth1, address: 10.52.19.1/26}\n", "")
+    edit(inv_dir / "network.yml", "share_percent: 45", "share_percent: 40")
+    assert lines(inv_dir) == [
+        "network.yml:5 network.qos_classes: the classes' shares add up to 55%, not the conference's 60% (conference_share_percent)",
+        "network.yml:127 network.devices.r-an-lao: a router needs its interfaces: wan (the uplink) and lan (the room network)",
+    ]

@@ -1,0 +1,49 @@
+"""`vendor_router`: the GBTT part of a Cisco IOS-XE or Huawei VRP edge
+router's configuration, rendered from the same network policy as the Linux
+routers (gbtt.desired.network_policy): the ACL from the room network to the
+centre, class maps / traffic classifiers for audio, video and signalling, the
+marking on the room side, the queueing and shaping of the uplink. Ansible
+pushes the Cisco configuration (`cli_config`, check mode giving the diff);
+`gbtt render` writes both for review."""
+from __future__ import annotations
+
+import ipaddress
+
+from ..model import ComponentState, FileSpec
+from ..network_policy import policy
+
+TEMPLATES = {"cisco": "network/cisco-ios-xe.cfg.j2", "huawei": "network/huawei-vrp.cfg.j2"}
+CONFIG_PATH = "running-config"  # the device's configuration, not a file on a Linux host
+
+
+def wildcard(cidr: str) -> tuple[str, str]:
+    net = ipaddress.IPv4Network(cidr)
+    return str(net.network_address), str(net.hostmask)
+
+
+def ports(proto_ports: str, vendor: str) -> str:
+    lo, _, hi = proto_ports.partition("-")
+    if vendor == "cisco":
+        return f"range {lo} {hi}" if hi else f"eq {lo}"
+    return f"range {lo} {hi}" if hi else f"eq {lo}"
+
+
+def build(ctx) -> ComponentState:
+    inv, name = ctx.inv, ctx.host.name
+    dev = inv.network["devices"][name]
+    vendor = dev["vendor"]
+    pol = policy(lambda a: a, inv, name, lab=False)  # vendor gear lives in production only
+    site_net, centre_net = wildcard(pol.site_net), wildcard(pol.centre_net)
+    lan = dict(pol.interfaces["lan"], cisco=f"{site_net[0]} {site_net[1]}", huawei=f"{site_net[0]} {site_net[1]}")
+    centre = {"cisco": f"{centre_net[0]} {centre_net[1]}", "huawei": f"{centre_net[0]} {centre_net[1]}"}
+    acl = [{"proto": r.proto, "cisco_dest": f"host {r.dest}", "huawei_dest": f"{r.dest} 0",
+            "cisco_ports": ports(r.ports, "cisco"), "huawei_ports": ports(r.ports, "huawei"), "comment": r.comment}
+           for r in pol.acl]
+    signalling = [{"proto": p, "cisco_ports": ports(x, "cisco"), "huawei_ports": ports(x, "huawei")}
+                  for p, x in pol.signalling]
+    classes = {k: dict(v) for k, v in inv.network["qos_classes"].items()}
+    config = ctx.render(TEMPLATES[vendor], device=name, model=dev["model"], site_name=inv.sites[pol.site]["name"]
+                        if pol.site in inv.sites else inv.centre["name"], lan=lan, wan=pol.interfaces["wan"],
+                        centre=centre, acl=acl, signalling=signalling, classes=classes, share=pol.share_percent,
+                        bandwidth_mbps=pol.uplink_mbps)
+    return ComponentState(name="vendor_router", files=[FileSpec(CONFIG_PATH, config)])
