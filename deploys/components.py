@@ -39,5 +39,10 @@ def room_pc():
     apply("room_pc")
 
 
+@deploy("linux_router")
+def linux_router():
+    apply("linux_router")
+
+
 DEPLOYS = {"common": common, "sip_registrar": sip_registrar, "media_relay": media_relay, "turn": turn,
-           "conference": conference, "preflight_probe": preflight_probe, "room_pc": room_pc}
+           "conference": conference, "preflight_probe": preflight_probe, "room_pc": room_pc, "linux_router": linux_router}

@@ -59,14 +59,18 @@ def managed_hosts(inv) -> list[ManagedHost]:
     for did, dev in inv.network["devices"].items():
         groups = ["network", VENDOR_GROUPS[dev["vendor"]], f"site_{slug_group(dev['site'])}"]
         out.append(ManagedHost(did, dev["mgmt_address"], dev["site"], groups,
-                               {"gbtt_role": f"{dev['kind']}", "gbtt_vendor": dev["vendor"]}))
+                               {"gbtt_role": f"{dev['kind']}", "gbtt_vendor": dev["vendor"],
+                                # a bridge room's edge router (the centre's router is not one)
+                                "gbtt_site_router": dev["kind"] == "router" and dev["site"] in inv.sites}))
     for h in out:
         h.vars.update({"gbtt_site": h.site, "gbtt_address": h.address})
         if h.linux:
             h.vars.update({"ansible_host": h.address, "ansible_user": "root"})
         else:
+            # Huawei VRP: no collection of the `ansible` package speaks to it (community.network, which had
+            # the ce modules, is no longer bundled); its configuration is rendered for VNPT to apply.
             h.vars.update({"ansible_host": h.address, "ansible_connection": "ansible.netcommon.network_cli",
-                           "ansible_network_os": "cisco.ios.ios" if "cisco_ios" in h.groups else "community.network.ce"})
+                           "ansible_network_os": "cisco.ios.ios" if "cisco_ios" in h.groups else "huawei.vrp"})
     return out
 
 

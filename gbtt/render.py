@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .desired import host_state
+from .desired.model import components_for
 from .hostinventory import managed_hosts
 from .validate import load_valid
 
@@ -30,7 +31,7 @@ def mask(text: str, secrets: list[str]) -> str:
 def render(inventory: Path, out: Path, hosts: list[str] | None = None, lab: bool = False) -> list[Path]:
     inv = load_valid(inventory)
     secrets = _secret_values(inv.secrets())
-    names = [h.name for h in managed_hosts(inv) if h.linux]
+    names = [h.name for h in managed_hosts(inv) if components_for(h)]  # Linux hosts and vendor site routers
     unknown = sorted(set(hosts or ()) - set(names))
     if unknown:
         raise SystemExit(f"gbtt render: unknown host(s) {', '.join(unknown)} (known: {', '.join(sorted(names))})")

@@ -31,8 +31,12 @@ def results():
         return dict(zip(SCENARIOS, pool.map(run_scenario, SCENARIOS)))
 
 
+# Roles whose hosts cannot run here: no vendor gear in the lab.
+WITHOUT_SCENARIO = {"vendor_router"}
+
+
 def test_every_component_role_has_a_scenario():
-    roles = {p.name for p in (REPO / "roles").iterdir() if (p / "tasks").exists() and p.name != "gbtt_component"}
+    roles = {p.name for p in (REPO / "roles").iterdir() if (p / "tasks").exists()} - {"gbtt_component"} - WITHOUT_SCENARIO
     assert roles <= set(SCENARIOS), f"roles without a molecule scenario: {sorted(roles - set(SCENARIOS))}"
 
 

@@ -75,8 +75,12 @@ class HostState:
 
 
 def components_for(host: ManagedHost) -> list[str]:
-    """The components a host runs, `common` first."""
+    """The components a host runs, `common` first (Linux hosts)."""
     role = host.vars.get("gbtt_role")
+    if not host.linux:  # vendor gear: the GBTT part of a site router's configuration
+        return ["vendor_router"] if role == "router" and host.vars.get("gbtt_site_router") else []
+    if role == "router":
+        return ["common", "linux_router"] if host.vars.get("gbtt_site_router") else ["common"]
     out = ["common"]
     if role in ("conference", "sip_registrar", "media_relay", "turn", "room_pc"):
         out.append(role)
@@ -110,5 +114,6 @@ def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, add
     names = [n for n in components_for(hosts[host_name]) if n in BUILDERS]
     # every component but common first: common's firewall opens their ports
     built = {name: BUILDERS[name](ctx) for name in names if name != "common"}
-    built = {"common": BUILDERS["common"](ctx, [p for c in built.values() for p in c.ports]), **built}
+    if "common" in names:
+        built = {"common": BUILDERS["common"](ctx, [p for c in built.values() for p in c.ports]), **built}
     return HostState(host_name, built)

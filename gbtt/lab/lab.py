@@ -3,10 +3,11 @@ with systemd as PID 1, sshd with the lab key, Python, and the inventory's
 hostname, on a network of 198.18.0.0/15 addresses mapped from the
 production plan (gbtt.hostinventory.lab_address).
 
-Topology: one flat network standing for the dedicated data network (the
-routed topology, with per-site networks behind Linux edge routers, is the
-next step and belongs with the network roles). Beside the hosts, one lab
-service: a time server at the NTP source's lab address.
+Topology: one flat network standing for the dedicated data network, with
+static routes that send the traffic between a site behind a Linux edge
+router and the centre through that router (so the router's ACL, marking and
+shaping act on it). Beside the hosts, one lab service: a time server at the NTP
+source's lab address.
 
 `up` converges: it creates what is missing, starts what is stopped, removes
 lab containers that the chosen profile does not have, and writes the state
@@ -111,11 +112,48 @@ def ensure_network(lab: Lab) -> None:
                "--label", lab.label, lab.network)
 
 
+ROUTER_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
+                  "net.ipv4.conf.default.send_redirects=0")
+
+
 def run_arguments(lab: Lab, host: LabHost, image: str) -> list[str]:
-    """`podman run` arguments of a lab host (its name and labels aside)."""
+    """`podman run` arguments of a lab host (its name and labels aside). A
+    container's /proc/sys is read-only: a router gets its forwarding here."""
+    router = [arg for s in ROUTER_SYSCTLS for arg in ("--sysctl", s)] if "linux_routers" in host.groups else []
     return ["--hostname", host.name, "--network", lab.network, "--ip", host.address,
             "--systemd=always", "--cap-add", "NET_ADMIN,NET_RAW",  # nftables, tc and rtpengine's setup need them
-            "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro", image, "/sbin/init"]
+            *router, "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro", image, "/sbin/init"]
+
+
+def route_through_routers(lab: Lab, hosts: list[LabHost]) -> list[str]:
+    """The routed part of the lab's topology: a site behind a Linux edge router
+    reaches the centre through it, and the centre reaches the site through it
+    (static routes on the flat lab network; in production the router is the
+    room network's gateway). Returns the routes set, as 'container: route'."""
+    inv = load_valid(lab.inventory)
+    centre = inv.centre["id"]
+    centre_net = lab_network(inv, inv.centre["network"]["subnet"])
+    done = []
+    for router in (h for h in hosts if "linux_routers" in h.groups):
+        site_net = lab_network(inv, inv.sites[router.site]["network"]["subnet"])
+        for h in hosts:
+            if h.site == router.site and h is not router:
+                done.append(_route(lab, h.name, centre_net, router.address))
+            elif h.site == centre:
+                done.append(_route(lab, h.name, site_net, router.address))
+        if ntp_source(lab):
+            done.append(_route(lab, NTP_SOURCE, site_net, router.address))
+    return done
+
+
+def lab_network(inv, cidr: str) -> str:
+    net = ipaddress.IPv4Network(cidr)
+    return f"{lab_address(inv, str(net.network_address))}/{net.prefixlen}"
+
+
+def _route(lab: Lab, host: str, prefix: str, via: str) -> str:
+    podman("exec", lab.container(host), "ip", "route", "replace", prefix, "via", via)
+    return f"{host}: {prefix} via {via}"
 
 
 def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
@@ -152,7 +190,9 @@ def ensure_ntp_source(lab: Lab, image: str, current: dict, hosts: list[LabHost])
     if not address or address in {h.address for h in hosts}:
         return None
     conf = f"local stratum 8\nallow {LAB_SUPERNET}\nbindaddress {address}\ncmdport 0\n"
-    args = ["--network", lab.network, "--ip", address, "--hostname", "ntp-source", image, "sh", "-c",
+    args = ["--network", lab.network, "--ip", address, "--hostname", "ntp-source",
+            "--cap-add", "NET_ADMIN",  # its route back to the sites behind Linux routers
+            image, "sh", "-c",
             f"printf '{conf}' > /etc/chrony/lab-source.conf && exec chronyd -d -x -f /etc/chrony/lab-source.conf"]
     spec = hashlib.sha256("\0".join(args).encode()).hexdigest()[:16]
     name = lab.container(NTP_SOURCE)
@@ -240,6 +280,10 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
     except LabError as exc:
         failed.append(f"{NTP_SOURCE}: {exc}")
     up_hosts = [h for h in hosts if not any(f.startswith(h.name + ":") for f in failed)]
+    try:
+        route_through_routers(lab, up_hosts)
+    except LabError as exc:
+        failed.append(f"routes through the Linux routers: {exc}")
     silent = wait_for_ssh(lab, up_hosts)
     failed += [f"{name}: no SSH answer within {SSH_WAIT_SECONDS} s" for name in silent]
     write_state(lab, profile, image, [h for h in up_hosts if h.name not in silent])

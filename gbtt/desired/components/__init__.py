@@ -1,5 +1,6 @@
 """One module per component; each builds a ComponentState from a HostContext."""
-from . import common, conference, media_relay, preflight_probe, room_pc, sip_registrar, turn
+from . import (common, conference, linux_router, media_relay, preflight_probe, room_pc, sip_registrar, turn,
+               vendor_router)
 
 BUILDERS = {
     "common": common.build,
@@ -9,4 +10,6 @@ BUILDERS = {
     "conference": conference.build,
     "room_pc": room_pc.build,
     "preflight_probe": preflight_probe.build,
+    "linux_router": linux_router.build,
+    "vendor_router": vendor_router.build,
 }

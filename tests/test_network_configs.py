@@ -1,0 +1,131 @@
+"""The network roles' configurations, rendered from one policy and parsed
+back: Cisco IOS-XE and Huawei VRP site routers (ciscoconfparse2), the Linux
+routers' nftables, FRR and tc. Each is compared with the model: the ACL
+lists exactly the central services the rooms need, then refuses the rest of
+the room network's traffic to the centre; audio EF, video AF41, signalling
+CS5; the conference's share of the uplink."""
+from __future__ import annotations
+
+import ipaddress
+import re
+
+import pytest
+from ciscoconfparse2 import CiscoConfParse
+
+from conftest import REAL
+from gbtt.desired import host_state
+from gbtt.desired.network_policy import policy
+from gbtt.inventory import load
+
+INV = load(REAL)
+DEVICES = INV.network["devices"]
+CISCO = sorted(d for d, v in DEVICES.items() if v["vendor"] == "cisco" and v["site"] in INV.sites)
+HUAWEI = sorted(d for d, v in DEVICES.items() if v["vendor"] == "huawei" and v["kind"] == "router")
+LINUX = sorted(d for d, v in DEVICES.items() if v["vendor"] == "linux")
+CLASSES = INV.network["qos_classes"]
+
+
+def config(device: str) -> str:
+    return host_state(REAL, device).components["vendor_router"].files[0].content
+
+
+def wildcard(cidr: str) -> str:
+    net = ipaddress.IPv4Network(cidr)
+    return f"{net.network_address} {net.hostmask}"
+
+
+def expected_acl(device: str) -> list[tuple[str, str, str]]:
+    """(proto, destination, ports) the model allows from the room network."""
+    return [(r.proto, r.dest, r.ports) for r in policy(lambda a: a, INV, device, lab=False).acl]
+
+
+def ports_of(words: list[str]) -> str:
+    return words[1] if words[0] == "eq" else f"{words[1]}-{words[2]}"
+
+
+def test_every_site_router_is_rendered():
+    assert len(CISCO) == 2 and len(HUAWEI) == 8 and len(LINUX) == 3
+    assert "r-ttht" not in CISCO  # the centre's router is no site router
+
+
+@pytest.mark.parametrize("device", CISCO)
+def test_cisco_ios_xe(device):
+    dev, site = DEVICES[device], INV.sites[DEVICES[device]["site"]]
+    p = CiscoConfParse(config(device).splitlines(), syntax="ios")
+    acl = p.find_objects(r"^ip access-list extended GBTT-ROOMS-TO-CENTRE$")[0]
+    entries = [c.text.split() for c in acl.children]
+    permits = [(w[2], w[6], ports_of(w[7:])) for w in entries if w[1] == "permit" and w[3] != "any"]
+    assert permits == expected_acl(device)
+    assert all(" ".join(w[3:5]) == wildcard(site["network"]["subnet"]) for w in entries[:-1])
+    assert entries[-2][1:] == ["deny", "ip", *wildcard(site["network"]["subnet"]).split(),
+                               *wildcard(INV.centre["network"]["subnet"]).split(), "log"]
+    assert entries[-1][1:] == ["permit", "ip", "any", "any"]
+    marks = {c.text.split()[1]: c.children[0].text.split()[-1]
+             for c in p.find_objects(r"^policy-map GBTT-MARK$")[0].children}
+    assert marks == {"GBTT-AUDIO": "ef", "GBTT-VIDEO": "af41", "GBTT-SIGNALLING": "cs5"}
+    queue = {c.text.split()[1]: c.children[0].text.strip() for c in p.find_objects(r"^policy-map GBTT-QUEUE$")[0].children}
+    assert queue["GBTT-AUDIO"] == f"priority percent {CLASSES['audio']['share_percent']}"
+    assert queue["GBTT-VIDEO"] == f"bandwidth percent {CLASSES['video']['share_percent']}"
+    assert queue["GBTT-SIGNALLING"] == f"bandwidth percent {CLASSES['signalling']['share_percent']}"
+    signalling = [c.text.split() for c in p.find_objects(r"^ip access-list extended GBTT-SIGNALLING$")[0].children]
+    assert [(w[1], w[5]) for w in signalling] == [("udp", "5060"), ("tcp", "5060"), ("tcp", "5061")]
+    lan, wan = dev["interfaces"]["lan"]["name"], dev["interfaces"]["wan"]["name"]
+    lan_cfg = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(lan)}$")[0].children]
+    wan_cfg = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(wan)}$")[0].children]
+    assert "ip access-group GBTT-ROOMS-TO-CENTRE in" in lan_cfg and "service-policy input GBTT-MARK" in lan_cfg
+    assert "service-policy output GBTT-UPLINK" in wan_cfg
+    shape = p.find_objects(r"^policy-map GBTT-UPLINK$")[0].children[0].children[0].text.split()
+    assert shape == ["shape", "average", str(site["network"]["uplink_mbps"] * 10**6)]
+
+
+@pytest.mark.parametrize("device", HUAWEI)
+def test_huawei_vrp(device):
+    dev, site = DEVICES[device], INV.sites[DEVICES[device]["site"]]
+    p = CiscoConfParse(config(device).splitlines(), syntax="ios", comment_delimiters=["#"])
+    rules = [c.text.split() for c in p.find_objects(r"^acl name GBTT-ROOMS-TO-CENTRE 3001$")[0].children]
+    permits = [(w[3], w[8], ports_of(w[11:])) for w in rules if w[2] == "permit" and len(w) > 4]
+    assert permits == expected_acl(device)
+    assert rules[-2][2:] == ["deny", "ip", "source", *wildcard(site["network"]["subnet"]).split(), "destination",
+                             *wildcard(INV.centre["network"]["subnet"]).split()]
+    behaviours = {o.text.split()[-1]: [c.text.strip() for c in o.children]
+                  for o in p.find_objects(r"^traffic behavior ")}
+    assert behaviours["GBTT-AUDIO"] == ["remark dscp ef", f"queue ef bandwidth pct {CLASSES['audio']['share_percent']}"]
+    assert behaviours["GBTT-VIDEO"] == ["remark dscp af41", f"queue af bandwidth pct {CLASSES['video']['share_percent']}"]
+    assert behaviours["GBTT-SIGNALLING"][0] == "remark dscp cs5"
+    policy_cfg = [c.text.split()[1:4] for c in p.find_objects(r"^traffic policy GBTT-QOS$")[0].children]
+    assert policy_cfg == [["GBTT-AUDIO", "behavior", "GBTT-AUDIO"], ["GBTT-VIDEO", "behavior", "GBTT-VIDEO"],
+                          ["GBTT-SIGNALLING", "behavior", "GBTT-SIGNALLING"]]
+    lan = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(dev['interfaces']['lan']['name'])}$")[0].children]
+    wan = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(dev['interfaces']['wan']['name'])}$")[0].children]
+    assert "traffic-filter inbound acl 3001" in lan and "traffic-policy GBTT-QOS inbound" in lan
+    assert f"qos gts cir {site['network']['uplink_mbps'] * 1000}" in wan
+
+
+@pytest.mark.parametrize("device", LINUX)
+def test_linux_router(device):
+    files = {f.path: f.content for f in host_state(REAL, device).components["linux_router"].files}
+    site = INV.sites[DEVICES[device]["site"]]
+    nft = files["/etc/nftables.d/gbtt-router.nft"]
+    acl = re.findall(r"ip daddr (\S+) (udp|tcp) dport (\S+) accept", nft)
+    assert [(proto, dest, ports) for dest, proto, ports in acl] == expected_acl(device)
+    assert f"elements = {{ {site['network']['subnet']} }}" in nft
+    assert nft.index('counter drop comment "refused: not a GBTT service"') > nft.index("chain rooms_to_centre")
+    # sd480 rooms: G.722 (payload type 9) is audio, VP8 (100) video
+    assert re.search(r"@th,73,7 \{ 9 \} ip dscp set ef", nft) and re.search(r"@th,73,7 \{ 100 \} ip dscp set af41", nft)
+    assert "udp dport 5060 ip dscp set cs5" in nft
+    frr = files["/etc/frr/frr.conf"]
+    assert f"ip route {INV.centre['network']['subnet']} {DEVICES['r-ttht']['mgmt_address']}" in frr
+    tc = files["/usr/local/sbin/gbtt-tc"]
+    share = site["network"]["uplink_mbps"] * 1000 * INV.network["conference_share_percent"] // 100
+    assert f"classid 1:10 htb rate {share}kbit" in tc
+    assert sorted(re.findall(r"dsfield (0x[0-9a-f]+)", tc)) == sorted(f"0x{c['dscp'] * 4:02x}" for c in CLASSES.values())
+    common = next(f.content for f in host_state(REAL, device).components["common"].files if f.path == "/etc/nftables.conf")
+    assert 'include "/etc/nftables.d/*.nft"' in common and "policy accept" in common.split("chain forward")[1]
+
+
+def test_payload_types_told_apart_only_when_unambiguous():
+    from gbtt.desired.network_policy import site_payload_types
+
+    assert site_payload_types(INV, "an-lao") == {"audio": [9], "video": [100]}
+    # hd720 on baresip: opus and H.264 share payload type 96, so only 97 (H.264) is told apart
+    assert site_payload_types(INV, "quy-nhon") == {"audio": [], "video": [97]}
