@@ -34,3 +34,24 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 def rel_lines(root: Path, problems) -> list[str]:
     """Problems as 'file:line path: message' with the file relative to `root`."""
     return [f"{os.path.relpath(os.path.abspath(p.file), root)}:{p.line} {p.path}: {p.message}" for p in problems]
+
+
+@pytest.fixture(scope="session")
+def deployed_lab():
+    """The small lab, every host provisioned: an-lao-pc by pyinfra, the rest by
+    Ansible. Shared by the modules that use the provisioned province (preflight,
+    network); torn down at the end of the session."""
+    from gbtt.lab import lab as L
+    from labtools import ansible, pyinfra
+
+    lab = L.open_lab(REAL)
+    L.up(lab, "small", log=lambda *_: None)
+    first = ansible("--limit", f"all:!{BY_PYINFRA}")
+    assert first.returncode == 0, first.stdout[-4000:]
+    room = pyinfra("--limit", BY_PYINFRA)
+    assert room.returncode == 0, (room.stdout + room.stderr)[-4000:]
+    yield lab
+    L.down(lab, log=lambda *_: None)
+
+
+BY_PYINFRA = "an-lao-pc"  # the room the deployed lab provisions with pyinfra

@@ -10,28 +10,19 @@ import json
 
 import pytest
 
-from conftest import REAL
+from conftest import BY_PYINFRA, REAL
 from gbtt.cli import main
-from gbtt.lab import lab as L
 from gbtt.preflight import preflight
-from labtools import ansible, pyinfra, remote
+from labtools import ansible, remote
 
 pytestmark = pytest.mark.lab
 ROOMS = {"vp-ubnd-pc": ("hd720", "opus", "H264"), "quy-nhon-pc": ("hd720", "opus", "H264"),
          "an-lao-pc": ("sd480", "G722", "VP8")}
-BY_PYINFRA = "an-lao-pc"
 
 
 @pytest.fixture(scope="module")
-def lab():
-    lab = L.open_lab(REAL)
-    L.up(lab, "small", log=lambda *_: None)
-    first = ansible("--limit", f"all:!{BY_PYINFRA}")
-    assert first.returncode == 0, first.stdout[-4000:]
-    room = pyinfra("--limit", BY_PYINFRA)
-    assert room.returncode == 0, (room.stdout + room.stderr)[-4000:]
-    yield lab
-    L.down(lab, log=lambda *_: None)
+def lab(deployed_lab):
+    return deployed_lab
 
 
 def run(**kw) -> dict:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from ..hostinventory import managed_hosts
 from .context import role_defaults
 
+# A lab router's one interface, on the lab network (gbtt.lab)
+LAB_UPLINK = "eth0"
 # RTP payload types baresip 1.0 gives the profiles' codecs (static ones, or its modules' dynamic ones).
 BARESIP_PAYLOAD_TYPES = {"audio": {"opus": [96], "g722": [9], "pcmu": [0], "pcma": [8]},
                          "video": {"h264": [96, 97], "vp8": [100], "vp9": [101]}}
@@ -105,8 +107,9 @@ def policy(ctx_addr, inv, device: str, lab: bool) -> Policy:
     peer, bandwidth = uplink(inv, device) or (None, site["network"]["uplink_mbps"])
     routes = []
     if peer:
-        routes.append({"prefix": net(inv.centre["network"]["subnet"]),
-                       "via": ctx_addr(inv.network["devices"][peer]["mgmt_address"])})
+        # the lab has no centre router: there the centre is on the lab network, reached through the uplink
+        via = LAB_UPLINK if lab else ctx_addr(inv.network["devices"][peer]["mgmt_address"])
+        routes.append({"prefix": net(inv.centre["network"]["subnet"]), "via": via})
     return Policy(device=device, site=dev["site"], site_net=net(site["network"]["subnet"]),
                   centre_net=net(inv.centre["network"]["subnet"]), acl=acl, signalling=signalling,
                   media_ports=media, payload_types=site_payload_types(inv, dev["site"]), uplink_mbps=bandwidth,

@@ -118,8 +118,10 @@ ROUTER_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
 
 def run_arguments(lab: Lab, host: LabHost, image: str) -> list[str]:
     """`podman run` arguments of a lab host (its name and labels aside). A
-    container's /proc/sys is read-only: a router gets its forwarding here."""
-    router = [arg for s in ROUTER_SYSCTLS for arg in ("--sysctl", s)] if "linux_routers" in host.groups else []
+    container's /proc/sys is read-only: a router gets its forwarding here, and
+    SYS_ADMIN, without which FRR's zebra does not start."""
+    router = [arg for s in ROUTER_SYSCTLS for arg in ("--sysctl", s)] + ["--cap-add", "SYS_ADMIN"] \
+        if "linux_routers" in host.groups else []
     return ["--hostname", host.name, "--network", lab.network, "--ip", host.address,
             "--systemd=always", "--cap-add", "NET_ADMIN,NET_RAW",  # nftables, tc and rtpengine's setup need them
             *router, "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro", image, "/sbin/init"]

@@ -7,7 +7,7 @@ the vendor configurations render."""
 from __future__ import annotations
 
 from ..model import ComponentState, FileSpec, ServiceSpec
-from ..network_policy import policy
+from ..network_policy import LAB_UPLINK, policy
 
 QOS = ("audio", "video", "signalling")
 
@@ -23,7 +23,7 @@ def build(ctx) -> ComponentState:
     site_name = inv.sites[pol.site]["name"]
     wan = pol.interfaces.get("wan", {"name": "eth0"})
     if ctx.lab:
-        wan = dict(wan, name="eth0")  # a lab router has one interface on the lab network
+        wan = dict(wan, name=LAB_UPLINK)
     conference_kbit = pol.uplink_mbps * 1000 * pol.share_percent // 100
     common = dict(site_name=site_name)
     files = [
