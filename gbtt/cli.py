@@ -119,53 +119,48 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gbtt", description="Provision and verify the Bình Định online meeting system (GBTT).")
     sub = p.add_subparsers(dest="command", required=True)
 
+    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+        """A subcommand reading an inventory directory (--inventory)."""
+        cmd = sub.add_parser(name, help=help)
+        cmd.add_argument("--inventory", default=str(default_inventory()))
+        cmd.set_defaults(func=func)
+        return cmd
+
     v = sub.add_parser("validate", help="check an inventory: schemas and cross-references, every problem at once")
     v.add_argument("inventory", nargs="?", default=str(default_inventory()))
     v.add_argument("--no-cache", action="store_true", help="ignore the per-file cache")
     v.set_defaults(func=cmd_validate)
 
-    r = sub.add_parser("render", help="write every host's files for review (secrets masked)")
-    r.add_argument("--inventory", default=str(default_inventory()))
+    r = command("render", cmd_render, "write every host's files for review (secrets masked)")
     r.add_argument("--host", action="append", help="only this host (repeatable)")
     r.add_argument("--out", default="out/render")
     r.add_argument("--lab", action="store_true", help="as deployed into the lab (198.18.0.0/15 addresses)")
-    r.set_defaults(func=cmd_render)
 
-    a = sub.add_parser("audit", help="check the live hosts against the model (Art. 5.5); dated JSON report")
-    a.add_argument("--inventory", default=str(default_inventory()))
+    a = command("audit", cmd_audit, "check the live hosts against the model (Art. 5.5); dated JSON report")
     a.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     a.add_argument("--out", default="out/audit", help="where the dated report goes")
-    a.set_defaults(func=cmd_audit)
 
-    pf = sub.add_parser("preflight", help="pre-meeting check (Art. 7): a real call to every bridge room; JSON report")
-    pf.add_argument("--inventory", default=str(default_inventory()))
+    pf = command("preflight", cmd_preflight, "pre-meeting check (Art. 7): a real call to every bridge room; JSON report")
     pf.add_argument("--sites", action="append", help="only these sites (comma-separated, repeatable)")
     pf.add_argument("--meeting", help="the rooms taking part in this booked meeting (meetings/<id>.yml)")
     pf.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     pf.add_argument("--out", default="out/preflight", help="where the JSON report goes")
-    pf.set_defaults(func=cmd_preflight)
 
-    bg = sub.add_parser("backgrounds", help="the rooms' backgrounds of Art. 4.3 (phông nền) as SVG and PNG")
-    bg.add_argument("--inventory", default=str(default_inventory()))
+    bg = command("backgrounds", cmd_backgrounds, "the rooms' backgrounds of Art. 4.3 (phông nền) as SVG and PNG")
     bg.add_argument("--site", action="append", help="only this site (repeatable)")
     bg.add_argument("--title", help="the meeting's title, in its slot")
     bg.add_argument("--no-png", action="store_true", help="SVG only")
     bg.add_argument("--out", default="out/phong-nen")
-    bg.set_defaults(func=cmd_backgrounds)
 
-    rp = sub.add_parser("report", help="the annual report of Art. 17.1 (Vietnamese): province and each district")
-    rp.add_argument("--inventory", default=str(default_inventory()))
+    rp = command("report", cmd_report, "the annual report of Art. 17.1 (Vietnamese): province and each district")
     rp.add_argument("--year", type=int, default=date.today().year)
     rp.add_argument("--preflight-dir", default="out/preflight", help="where gbtt preflight wrote its reports")
     rp.add_argument("--audit-dir", default="out/audit", help="where gbtt audit wrote its reports")
     rp.add_argument("--out", default="out/reports")
-    rp.set_defaults(func=cmd_report)
 
-    cal = sub.add_parser("calendar", help="the booked meetings as iCalendar for the rooms' technicians")
-    cal.add_argument("--inventory", default=str(default_inventory()))
+    cal = command("calendar", cmd_calendar, "the booked meetings as iCalendar for the rooms' technicians")
     cal.add_argument("--site", help="only the meetings this bridge room takes part in")
     cal.add_argument("--out", help="the .ics file (default: out/calendar/<site or binh-dinh>.ics)")
-    cal.set_defaults(func=cmd_calendar)
 
     vault = sub.add_parser("vault", help="manage the inventory's ansible-vault file")
     vsub = vault.add_subparsers(dest="vault_command", required=True)

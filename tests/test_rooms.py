@@ -144,7 +144,7 @@ def test_hardware_codec_provisioning_matches_the_model(site, ep):
         assert (p["reg.1.server.1.address"], p["reg.1.server.1.port"]) == (registrar, "5060")
         assert p[f"video.codecPref.{prof['video']['codec'].upper()}"] == "1"
         assert p["video.maxCallRate"] == rate and p["video.camera.frameRate"] == str(prof["video"]["fps"])
-        assert p[f"video.profile.H264.resolution"] == f"{prof['video']['width']}x{prof['video']['height']}"
+        assert p["video.profile.H264.resolution"] == f"{prof['video']['width']}x{prof['video']['height']}"
         assert p["voice.codecPref.OPUS"] == "1"
         assert (p["qos.ip.rtp.dscp"], p["qos.ip.rtp.video.dscp"], p["qos.ip.callControl.dscp"]) == \
             (qos["audio"], qos["video"], qos["signalling"])

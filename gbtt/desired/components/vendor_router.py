@@ -21,10 +21,9 @@ def wildcard(cidr: str) -> tuple[str, str]:
     return str(net.network_address), str(net.hostmask)
 
 
-def ports(proto_ports: str, vendor: str) -> str:
-    lo, _, hi = proto_ports.partition("-")
-    if vendor == "cisco":
-        return f"range {lo} {hi}" if hi else f"eq {lo}"
+def ports(spec: str) -> str:
+    """"5060" -> "eq 5060", "30000-30999" -> "range 30000 30999" (IOS-XE and VRP alike)."""
+    lo, _, hi = spec.partition("-")
     return f"range {lo} {hi}" if hi else f"eq {lo}"
 
 
@@ -34,13 +33,12 @@ def build(ctx) -> ComponentState:
     vendor = dev["vendor"]
     pol = policy(lambda a: a, inv, name, lab=False)  # vendor gear lives in production only
     site_net, centre_net = wildcard(pol.site_net), wildcard(pol.centre_net)
-    lan = dict(pol.interfaces["lan"], cisco=f"{site_net[0]} {site_net[1]}", huawei=f"{site_net[0]} {site_net[1]}")
-    centre = {"cisco": f"{centre_net[0]} {centre_net[1]}", "huawei": f"{centre_net[0]} {centre_net[1]}"}
+    lan = dict(pol.interfaces["lan"], wildcard=" ".join(site_net))
+    centre = {"wildcard": " ".join(centre_net)}
     acl = [{"proto": r.proto, "cisco_dest": f"host {r.dest}", "huawei_dest": f"{r.dest} 0",
-            "cisco_ports": ports(r.ports, "cisco"), "huawei_ports": ports(r.ports, "huawei"), "comment": r.comment}
+            "ports": ports(r.ports), "comment": r.comment}
            for r in pol.acl]
-    signalling = [{"proto": p, "cisco_ports": ports(x, "cisco"), "huawei_ports": ports(x, "huawei")}
-                  for p, x in pol.signalling]
+    signalling = [{"proto": p, "ports": ports(x)} for p, x in pol.signalling]
     classes = {k: dict(v) for k, v in inv.network["qos_classes"].items()}
     config = ctx.render(TEMPLATES[vendor], device=name, model=dev["model"], site_name=inv.sites[pol.site]["name"]
                         if pol.site in inv.sites else inv.centre["name"], lan=lan, wan=pol.interfaces["wan"],
