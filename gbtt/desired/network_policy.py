@@ -89,7 +89,11 @@ def policy(ctx_addr, inv, device: str, lab: bool) -> Policy:
     """`ctx_addr` maps a production address as the deployment sees it (lab or not)."""
     dev = inv.network["devices"][device]
     site = inv.sites[dev["site"]]
-    net = lambda cidr: f"{ctx_addr(str(ipaddress.IPv4Network(cidr).network_address))}/{ipaddress.IPv4Network(cidr).prefixlen}"  # noqa: E731
+
+    def net(cidr: str) -> str:
+        network = ipaddress.IPv4Network(cidr)
+        return f"{ctx_addr(str(network.network_address))}/{network.prefixlen}"
+
     acl, signalling, media = [], [], []
     for h, p in central_ports(inv, lab):
         acl.append(AclEntry(p.proto, ctx_addr(h.address), p.ports, f"{h.name}: {p.comment}"))

@@ -12,10 +12,6 @@ from ..network_policy import LAB_UPLINK, policy
 QOS = ("audio", "video", "signalling")
 
 
-def nft_ports(ports: str) -> str:
-    return ports  # "5060" or "30000-39999": nftables' own syntax
-
-
 def build(ctx) -> ComponentState:
     inv = ctx.inv
     pol = policy(ctx.addr, inv, ctx.host.name, ctx.lab)
@@ -34,7 +30,7 @@ def build(ctx) -> ComponentState:
             "lan", {"name": "eth1"}), wan=wan, **common), owner="frr", group="frr", mode="0640", restart=["frr"]),
         FileSpec("/etc/nftables.d/gbtt-router.nft", ctx.render(
             "network/router.nft.j2", site_net=pol.site_net, centre_net=pol.centre_net, acl=pol.acl,
-            signalling=[{"proto": p, "ports": nft_ports(ports)} for p, ports in pol.signalling],
+            signalling=[{"proto": p, "ports": ports} for p, ports in pol.signalling],  # nftables' own port syntax
             media_ports=pol.media_ports, payload_types=pol.payload_types, classes=classes, **common),
             mode="0755", validate="/usr/sbin/nft -c -f %s", restart=["nftables"]),
         FileSpec("/usr/local/sbin/gbtt-tc", ctx.render(
