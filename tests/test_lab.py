@@ -39,7 +39,8 @@ def lab():
 
 
 def ids(lab):
-    return {c["Labels"]["gbtt.host"]: c["Id"] for c in containers(lab.label)}
+    """Host -> container id (the lab's services, such as its time server, have no host label)."""
+    return {c["Labels"]["gbtt.host"]: c["Id"] for c in containers(lab.label) if "gbtt.host" in c["Labels"]}
 
 
 def test_up_creates_the_profile_hosts(lab):
