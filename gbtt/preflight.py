@@ -65,7 +65,6 @@ def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str
     ng_port = role_defaults("media_relay")["rtpengine_ng_port"]
     return registrars[0].name, {
         "domain": inv.province["sip_domain"],
-        "local_address": addr(registrars[0].address),
         "slot_ports": [s["ctrl_port"] for s in slots(role_defaults("preflight_probe"))],
         "relays": [[addr(h.address), ng_port] for h in fleet.with_role("media_relay")] or
                   [[addr(h["address"]), ng_port] for h in inv.hosts.values() if h["role"] == "media_relay"],
@@ -81,7 +80,7 @@ def preflight(inventory: Path, lab: bool = True, sites: list[str] | None = None,
     started = time.monotonic()
     try:
         results = run_probe(fleet.remote(probe_host), "preflight",
-                            base64.b64encode(json.dumps(agent_plan).encode()).decode(), modules=("rtpengine",))
+                            base64.b64encode(json.dumps(agent_plan).encode()).decode(), modules=("rtpengine", "baresip", "sip"))
     except Exception as exc:  # the probe host itself is the trouble: every room fails with that cause
         cause = f"the probe on {probe_host} could not run: {str(exc).strip().splitlines()[-1][:160]}"
         results = [{"room": r["id"], "site": r["site"], "profile": r["profile"], "ok": False, "cause": cause,

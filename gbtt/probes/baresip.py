@@ -9,23 +9,36 @@ import socket
 import sys
 
 
+def encode(cmd: str, params: str, token: str) -> bytes:
+    """One ctrl_tcp command as a netstring."""
+    body = json.dumps({"command": cmd, "params": params, "token": token}).encode()
+    return str(len(body)).encode() + b":" + body + b","
+
+
+def decode(buf: bytes) -> tuple[list[dict], bytes]:
+    """The complete netstring messages at the start of `buf`, and what remains."""
+    out = []
+    while b":" in buf:
+        head, rest = buf.split(b":", 1)
+        n = int(head)
+        if len(rest) < n + 1:
+            break
+        out.append(json.loads(rest[:n]))
+        buf = rest[n + 1:]
+    return out, buf
+
+
 def command(port: int, cmd: str, params: str = "", timeout: float = 5.0) -> dict:
     token = os.urandom(4).hex()
-    body = json.dumps({"command": cmd, "params": params, "token": token}).encode()
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(str(len(body)).encode() + b":" + body + b",")
+        s.sendall(encode(cmd, params, token))
         buf = b""
         while True:
             data = s.recv(65536)
             if not data:
                 raise ConnectionError("baresip closed the connection")
-            buf += data
-            while b":" in buf:
-                head, rest = buf.split(b":", 1)
-                n = int(head)
-                if len(rest) < n + 1:
-                    break
-                msg, buf = json.loads(rest[:n]), rest[n + 1:]
+            messages, buf = decode(buf + data)
+            for msg in messages:
                 if msg.get("response") and msg.get("token") == token:
                     return msg
 

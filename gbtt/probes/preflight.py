@@ -21,31 +21,11 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-
-# -- SIP OPTIONS ------------------------------------------------------------
-def sip_options(local: str, address: str, port: int, timeout: float) -> str | None:
-    """The status line of the answer to an OPTIONS, or None."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((local, 0))
-        s.settimeout(timeout)
-        lport = s.getsockname()[1]
-        branch, tag, cid = (os.urandom(6).hex() for _ in range(3))
-        msg = (f"OPTIONS sip:{address}:{port} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP {local}:{lport};branch=z9hG4bK{branch};rport\r\n"
-               f"Max-Forwards: 70\r\nFrom: <sip:gbtt-preflight@{local}>;tag={tag}\r\n"
-               f"To: <sip:{address}:{port}>\r\nCall-ID: {cid}\r\nCSeq: 1 OPTIONS\r\n"
-               f"Content-Length: 0\r\n\r\n")
-        for _ in range(3):
-            s.sendto(msg.encode(), (address, port))
-            try:
-                return s.recv(65535).split(b"\r\n", 1)[0].decode(errors="replace")
-            except socket.timeout:
-                continue
-    return None
+from baresip import decode, encode  # noqa: E402 (run_probe ships these probe modules with this script)
+from sip import options as sip_options  # noqa: E402
 
 
 # -- Kamailio ---------------------------------------------------------------
@@ -63,7 +43,7 @@ def registration(aor: str) -> dict:
 def relay_query(relays: list[list], call_id: str) -> dict:
     """Packets rtpengine received per end and medium for `call_id`:
     {"relay": "addr:port", "from": {"audio": n, "video": n}, "to": {...}} or {"error": …}."""
-    from rtpengine import command  # noqa: PLC0415 (run_probe ships it with this script)
+    from rtpengine import command  # noqa: PLC0415 (shipped by run_probe, as baresip and sip)
 
     last = {"error": "no media relay configured"}
     for host, port in relays:
@@ -105,20 +85,12 @@ class Slot:
             return out
         if not data:
             raise ConnectionError("the probe closed its control connection")
-        self.buf += data
-        while b":" in self.buf:
-            head, rest = self.buf.split(b":", 1)
-            n = int(head)
-            if len(rest) < n + 1:
-                break
-            out.append(json.loads(rest[:n]))
-            self.buf = rest[n + 1:]
-        return out
+        messages, self.buf = decode(self.buf + data)
+        return out + messages
 
     def command(self, cmd: str, params: str = "") -> dict:
         token = os.urandom(4).hex()
-        body = json.dumps({"command": cmd, "params": params, "token": token}).encode()
-        self.sock.sendall(str(len(body)).encode() + b":" + body + b",")
+        self.sock.sendall(encode(cmd, params, token))
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             for msg in self._read(deadline - time.monotonic()):
@@ -181,9 +153,12 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
         cause = cause or why
 
     started = time.monotonic()
-    answer = sip_options(plan["local_address"], room["address"], room["sip_port"], 1.0)
-    if answer and answer.startswith("SIP/2.0 "):
-        checks.append({"check": "reachable", "ok": True, "detail": answer})
+    try:
+        answer = sip_options(room["address"], room["sip_port"], "udp")
+    except (OSError, TimeoutError, ValueError):
+        answer = None
+    if answer:
+        checks.append({"check": "reachable", "ok": True, "detail": f"{answer['status']} {answer['reason']}"})
     else:
         fail("reachable", f"no SIP answer from {room['address']}:{room['sip_port']}: check that the room PC is on, "
                           "gbtt-baresip runs, and the site router's ACL")
@@ -277,7 +252,6 @@ def run(plan: dict) -> list[dict]:
     slots: queue.Queue = queue.Queue()
     for port in plan["slot_ports"]:
         slots.put(port)
-    lock = threading.Lock()
 
     def one(room):
         port = slots.get()
@@ -288,9 +262,8 @@ def run(plan: dict) -> list[dict]:
             finally:
                 slot.close()
         except Exception as exc:  # one room's trouble never stops the others
-            with lock:
-                return {"room": room["id"], "site": room["site"], "profile": room["profile"], "ok": False,
-                        "cause": f"preflight error on slot {port}: {type(exc).__name__}: {exc}", "checks": []}
+            return {"room": room["id"], "site": room["site"], "profile": room["profile"], "ok": False,
+                    "cause": f"preflight error on slot {port}: {type(exc).__name__}: {exc}", "checks": []}
         finally:
             slots.put(port)
 

@@ -13,8 +13,6 @@ from .media_relay import tos
 AUDIO = {"opus": ("opus", "opus/48000/2"), "g722": ("g722", "G722/16000/1"),
          "pcmu": ("g711", "PCMU/8000/1"), "pcma": ("g711", "PCMA/8000/1")}
 VIDEO = {"h264": ("avcodec", "H264"), "vp8": ("vp8", "VP8"), "vp9": ("vp9", "VP9")}
-DEVICE_MODULES = {"alsa": "alsa", "v4l2": "v4l2", "x11": "x11", "ausine": "ausine", "aufile": "aufile",
-                  "fakevideo": "fakevideo"}
 CONFIG_DIR = "/etc/gbtt/baresip"
 USER = "gbtt-baresip"
 
@@ -24,7 +22,8 @@ def device_set(ctx, knobs: dict) -> dict:
 
 
 def device_modules(devices: dict) -> list[str]:
-    return sorted({DEVICE_MODULES[v.split(",")[0]] for v in devices.values()})
+    """baresip names a device by its module: "alsa,default" is module alsa."""
+    return sorted({v.split(",")[0] for v in devices.values()})
 
 
 def outbound_params(ctx, port: int) -> str:
