@@ -170,7 +170,11 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
 
     result = {"room": room["id"], "site": room["site"], "profile": room["profile"], "checks": checks}
     slot.events.clear()
-    slot.command("dial", f"sip:{aor}")
+    if not slot.command("dial", f"sip:{aor}").get("ok"):  # a call of this slot not over yet: end it, dial again
+        slot.command("hangup")
+        slot.wait(lambda e: e.get("type") == "CALL_CLOSED", 5)
+        slot.events.clear()
+        slot.command("dial", f"sip:{aor}")
     est = slot.wait(lambda e: e.get("type") in ("CALL_ESTABLISHED", "CALL_CLOSED"), plan["answer_timeout"])
     if not est or est["type"] != "CALL_ESTABLISHED":
         reason = est.get("param", "") if est else "no answer"
