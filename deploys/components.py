@@ -1,48 +1,18 @@
-"""One @deploy per component, mirroring roles/<component>."""
+"""One @deploy per component (the pyinfra side of roles/<component>), from
+the components' table (gbtt/components.py)."""
 from pyinfra.api import deploy
+
+from gbtt.components import COMPONENTS
 
 from .apply import apply
 
 
-@deploy("common")
-def common():
-    apply("common")
+def _component_deploy(name: str):
+    @deploy(name)
+    def component():
+        apply(name)
+
+    return component
 
 
-@deploy("sip_registrar")
-def sip_registrar():
-    apply("sip_registrar")
-
-
-@deploy("media_relay")
-def media_relay():
-    apply("media_relay")
-
-
-@deploy("turn")
-def turn():
-    apply("turn")
-
-
-@deploy("conference")
-def conference():
-    apply("conference")
-
-
-@deploy("preflight_probe")
-def preflight_probe():
-    apply("preflight_probe")
-
-
-@deploy("room_pc")
-def room_pc():
-    apply("room_pc")
-
-
-@deploy("linux_router")
-def linux_router():
-    apply("linux_router")
-
-
-DEPLOYS = {"common": common, "sip_registrar": sip_registrar, "media_relay": media_relay, "turn": turn,
-           "conference": conference, "preflight_probe": preflight_probe, "room_pc": room_pc, "linux_router": linux_router}
+DEPLOYS = {name: _component_deploy(name) for name, c in COMPONENTS.items() if c.linux}

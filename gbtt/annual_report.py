@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .components import COMPONENTS
 from .meetings import Meeting, meetings, now_utc
 
 
@@ -77,9 +78,7 @@ FAILED_CHECK = {
     "video quality": "hình ảnh mất gói hoặc trễ vượt ngưỡng",
     "media relay": "luồng media không qua máy chủ chuyển tiếp",
 }
-COMPONENT = {"common": "hệ điều hành, tường lửa, đồng bộ thời gian", "sip_registrar": "máy chủ đăng ký SIP",
-             "media_relay": "máy chủ chuyển tiếp media", "turn": "máy chủ TURN", "conference": "máy chủ hội nghị",
-             "room_pc": "thiết bị đầu cuối điểm cầu", "preflight_probe": "đầu dò kiểm tra trung tâm"}
+COMPONENT = {name: c.report_vi for name, c in COMPONENTS.items()}
 
 
 def failure(row: dict) -> str:

@@ -11,10 +11,7 @@ from pathlib import Path
 
 from .checks import DEFAULT_SECRETS, check_applied, check_no_default_secrets
 from .checks.common import check_common, check_time_synchronised
-from .checks.conference import check_conference
-from .checks.media_relay import check_media_relay
-from .checks.sip_registrar import check_sip_registrar
-from .checks.turn import check_turn
+from .components import COMPONENTS, check
 from .desired import host_state
 from .remote import Fleet, write_report
 
@@ -28,11 +25,9 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
     fleet = Fleet(inventory, lab)
     hosts, remote = fleet.hosts, fleet.remote
 
-    def role_host(role):
-        return next((h.name for h in fleet.with_role(role)), None)
-
-    room = next((h.name for h in hosts if "rooms" in h.groups), None)
-    registrar = role_host("sip_registrar")
+    def peer(group: str | None):
+        name = next((h.name for h in hosts if group in h.groups), None) if group else None
+        return remote(name) if name else None
 
     def checks_for(h):
         addr = h.vars["ansible_host"]
@@ -41,29 +36,22 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
         comps = host_state(inventory, h.name, lab=lab).components
         if any(f.path in DEFAULT_SECRETS for c in comps.values() for f in c.files):
             yield "secrets", lambda: [check_no_default_secrets(remote(h.name), c) for c in comps.values()]
-        if "sip_registrar" in comps:
-            yield "sip_registrar", lambda: check_sip_registrar(remote(h.name), h.name, lab, addr,
-                                                               probe_host=remote(room) if room else None,
-                                                               inventory=inventory)
-        if "media_relay" in comps:
-            yield "media_relay", lambda: check_media_relay(remote(h.name), h.name, lab, addr,
-                                                           control_host=remote(registrar) if registrar else None,
-                                                           inventory=inventory)
-        if "turn" in comps:
-            yield "turn", lambda: check_turn(remote(h.name), h.name, lab, addr, inventory=inventory)
-        for name in ("room_pc", "preflight_probe"):  # files, packages and services as the model says
-            if name in comps:
-                yield name, lambda state=comps[name]: check_applied(remote(h.name), state)
-        if "conference" in comps:
-            yield "conference", lambda: check_conference(remote(h.name), h.name, lab, addr,
-                                                         client_host=remote(room) if room else None,
-                                                         inventory=inventory)
+        for name, state in comps.items():
+            if name == "common":
+                continue
+            fn = check(name)
+            if fn is None:  # files, packages and services as the model says
+                yield name, lambda state=state: check_applied(remote(h.name), state)
+            else:  # and its protocol, spoken from where its clients are
+                group = COMPONENTS[name].peer
+                yield name, lambda fn=fn, group=group: fn(remote(h.name), h.name, lab, addr, inventory=inventory,
+                                                          **({"peer": peer(group)} if group else {}))
 
     def run(h):
         rows = []
-        for component, check in checks_for(h):
+        for component, run_check in checks_for(h):
             try:
-                check()
+                run_check()
                 rows.append({"host": h.name, "component": component, "ok": True, "detail": ""})
             except Exception as exc:  # a failed check, or a host that does not answer: both are findings
                 rows.append({"host": h.name, "component": component, "ok": False, "detail": _first_line(exc)})

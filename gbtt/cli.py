@@ -109,6 +109,30 @@ def cmd_calendar(args) -> int:
     return 0
 
 
+def cmd_new_component(args) -> int:
+    from .scaffold import new_component, registry_line, write_playbook
+
+    if args.playbook:
+        print(f"{write_playbook()}: rendered from gbtt/components.py")
+        return 0
+    if not args.name:
+        print("gbtt new-component: name the component (or --playbook)", file=sys.stderr)
+        return 2
+    try:
+        written = new_component(args.name)
+    except ValueError as exc:
+        print(f"gbtt new-component: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(written))
+    print(f"{len(written)} file(s) written. Then:\n"
+          f"  1. add its line to COMPONENTS in gbtt/components.py (the host group it runs on, its wording):\n"
+          f"     {registry_line(args.name)}\n"
+          f"  2. gbtt new-component --playbook   (playbooks/site.yml from the table)\n"
+          f"  3. fill in the files; HOST in its molecule scenario is the model's host it plays\n"
+          f"  4. .venv/bin/pytest tests/test_components.py")
+    return 0
+
+
 def cmd_lab(args) -> int:
     from .lab import cli as lab_cli
 
@@ -167,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     fill = vsub.add_parser("fill", help="add random secrets for every endpoint or service that lacks one")
     fill.add_argument("inventory", nargs="?", default=str(default_inventory()))
     fill.set_defaults(func=cmd_vault_fill)
+
+    nc = sub.add_parser("new-component", help="the files of a new component, from a working skeleton")
+    nc.add_argument("name", nargs="?", help="e.g. multipoint_bridge")
+    nc.add_argument("--playbook", action="store_true", help="only render playbooks/site.yml from gbtt/components.py")
+    nc.set_defaults(func=cmd_new_component)
 
     from .lab.cli import add_parser as add_lab
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from .checks import run_probe
+from .codecs import CODECS
 from .desired.components.preflight_probe import slots
 from .desired.context import role_defaults
 from .hostinventory import lab_address
@@ -19,8 +20,6 @@ from .meetings import meetings
 from .remote import Fleet, write_report
 from .validate import load_valid
 
-SDP_NAME = {"opus": "opus", "g722": "G722", "pcmu": "PCMU", "pcma": "PCMA", "h264": "H264", "vp8": "VP8",
-            "vp9": "VP9"}
 # Limits a room must meet (RTCP over the few seconds of the test call).
 LIMITS = {"max_loss_percent": 2.0, "max_jitter_ms": 30.0}
 
@@ -58,8 +57,8 @@ def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str
         ep = next(e for e in inv.sites[h.site]["endpoints"] if e["id"] == h.name)
         profile = inv.codec_profiles[ep["profile"]]
         selected.append({"id": h.name, "site": h.site, "profile": ep["profile"], "address": addr(h.address),
-                         "sip_port": room_pc["baresip_sip_port"], "audio": SDP_NAME[profile["audio"]["codec"]],
-                         "video": SDP_NAME[profile["video"]["codec"]]})
+                         "sip_port": room_pc["baresip_sip_port"], "audio": CODECS[profile["audio"]["codec"]].sdp,
+                         "video": CODECS[profile["video"]["codec"]].sdp})
     if not selected:
         raise PreflightError("no bridge room system to check" + (" in the lab" if fleet.lab else ""))
     ng_port = role_defaults("media_relay")["rtpengine_ng_port"]

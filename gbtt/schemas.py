@@ -16,6 +16,7 @@ import zoneinfo
 import cerberus
 from cerberus import errors as E
 
+from . import codecs
 from .layout import FILE_KINDS, FileKind
 from .paths import SCHEMA_DIR
 from .yamlload import load_text
@@ -119,8 +120,15 @@ def registry() -> cerberus.schema.SchemaRegistry:
     return reg
 
 
+# `allowed_from: NAME` in a schema: an allowed list kept in one of gbtt's registries.
+ALLOWED_FROM = {"codecs.audio": lambda: codecs.names("audio"), "codecs.video": lambda: codecs.names("video")}
+
+
 def _plain(value):
     if isinstance(value, dict):
+        if "allowed_from" in value:
+            value = {**{k: v for k, v in value.items() if k != "allowed_from"},
+                     "allowed": ALLOWED_FROM[value["allowed_from"]]()}
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]

@@ -8,7 +8,9 @@ printing wall time, the peak RSS of the `gbtt lab up` process, the memory of
 every container at idle (podman stats) and the machine's used memory before
 and after.  Target: full lab up < 3 min with the image cached, < 3 GB.
 
-    .venv/bin/python scripts/bench_lab.py [--cold]
+    .venv/bin/python scripts/bench_lab.py [--cold] [--quick]
+
+--quick: the small profile, and the lab taken down after (the tests' run).
 """
 from __future__ import annotations
 
@@ -33,9 +35,9 @@ def used_mib() -> float:
     return (kib("MemTotal") - kib("MemAvailable")) / 1024
 
 
-def timed_up() -> tuple[float, float]:
+def timed_up(profile: str) -> tuple[float, float]:
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "gbtt", "lab", "up", "--profile", "full"], cwd=REPO,
+    proc = subprocess.run([sys.executable, "-m", "gbtt", "lab", "up", "--profile", profile], cwd=REPO,
                           capture_output=True, text=True)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
@@ -46,27 +48,31 @@ def timed_up() -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cold", action="store_true", help="also measure from nothing (removes the cached base image)")
+    ap.add_argument("--quick", action="store_true", help="small profile, lab down after (the tests' run)")
     args = ap.parse_args()
+    profile = "small" if args.quick else "full"
     lab = L.open_lab()
     L.down(lab, log=lambda *_: None)
     if args.cold:
         if exists("image", tag()):
             podman("rmi", "-f", tag())
         before = used_mib()
-        wall, rss = timed_up()
-        print(f"lab up --profile full, from nothing:      {wall:6.1f} s  (gbtt process peak RSS {rss:.0f} MiB)")
+        wall, rss = timed_up(profile)
+        print(f"lab up --profile {profile}, from nothing:      {wall:6.1f} s  (gbtt process peak RSS {rss:.0f} MiB)")
         L.down(lab, log=lambda *_: None)
     before = used_mib()
-    wall, rss = timed_up()
-    time.sleep(10)  # let systemd settle: idle figures
+    wall, rss = timed_up(profile)
+    time.sleep(2 if args.quick else 10)  # let systemd settle: idle figures
     rows = L.status(lab)
     after = used_mib()
     mem = sorted(r["memory"] / 2**20 for r in rows)
-    print(f"lab up --profile full, image cached:      {wall:6.1f} s  (gbtt process peak RSS {rss:.0f} MiB)")
+    print(f"lab up --profile {profile}, image cached:      {wall:6.1f} s  (gbtt process peak RSS {rss:.0f} MiB)")
     print(f"hosts: {len(rows)}, answering over SSH: {sum(r['ssh'] for r in rows)}")
     print(f"memory per container at idle: min {mem[0]:.1f} MiB, median {mem[len(mem) // 2]:.1f} MiB, max {mem[-1]:.1f} MiB; "
           f"sum {sum(mem):.0f} MiB")
     print(f"machine memory in use: {before:.0f} MiB before, {after:.0f} MiB with the lab up (+{after - before:.0f} MiB)")
+    if args.quick:
+        L.down(lab, log=lambda *_: None)
 
 
 if __name__ == "__main__":

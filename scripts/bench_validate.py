@@ -12,7 +12,9 @@ then measures, each in a fresh process pinned to one core:
 Prints wall time and peak memory (max RSS) of each run.  Targets (issue 2):
 10,000 rooms cold < 3 s, warm with one change < 0.3 s, memory < 500 MB.
 
-    .venv/bin/python scripts/bench_validate.py [--sizes 100,1000,10000]
+    .venv/bin/python scripts/bench_validate.py [--sizes 100,1000,10000] [--quick]
+
+--quick: 50 rooms only (the tests run it so that the benchmark cannot rot).
 """
 from __future__ import annotations
 
@@ -44,7 +46,9 @@ def generate(root: Path, rooms: int) -> None:
     orgs = {"bo-tttt": {"name": "Bộ Thông tin và Truyền thông", "short_name": "Bộ TT&TT", "level": "province",
                         "roles": ["operator", "central-room"]}}
     devices = {"r-core": {"kind": "router", "vendor": "cisco", "platform": "ios-xe", "model": "ASR1001-X",
-                          "site": "ttdl", "mgmt_address": "10.1.128.1"}}
+                          "site": "ttdl", "mgmt_address": "10.1.128.1",
+                          "interfaces": {"wan": {"name": "Gi0/0/0", "address": "10.1.128.1/18"},
+                                         "lan": {"name": "Gi0/0/1", "address": "10.1.255.1/24"}}}}
     links, passwords = [], {}
     mgmt = ipaddress.IPv4Network("10.1.128.0/18")  # sites use 10.0.0.0-10.1.56.x
     for i in range(rooms):
@@ -54,7 +58,9 @@ def generate(root: Path, rooms: int) -> None:
         orgs[f"ubnd-{sid}"] = {"name": f"Ủy ban nhân dân xã số {i} tỉnh {p}", "short_name": f"UBND xã {i}",
                                "level": "district", "roles": ["central-room" if i == 0 else "room-host"]}
         devices[f"r-{sid}"] = {"kind": "router", "vendor": "huawei", "platform": "vrp", "model": "AR611",
-                               "site": sid, "mgmt_address": str(mgmt.network_address + 2 + i)}
+                               "site": sid, "mgmt_address": str(mgmt.network_address + 2 + i),
+                               "interfaces": {"wan": {"name": "GE0/0/0", "address": f"{mgmt.network_address + 2 + i}/18"},
+                                              "lan": {"name": "GE0/0/1", "address": f"{net.network_address + 1}/29"}}}
         links.append({"a": "r-core", "b": f"r-{sid}", "bandwidth_mbps": 50, "provider": "vnpt"})
         passwords[f"{sid}-pc"] = f"synthetic-password-{i:06d}"
         site = {
@@ -73,7 +79,8 @@ def generate(root: Path, rooms: int) -> None:
         (root / "sites" / f"{sid}.yml").write_text(yaml.safe_dump(site, allow_unicode=True, sort_keys=False))
     real = REPO / "inventory" / "binh-dinh"
     province = yaml.safe_load((real / "province.yml").read_text())
-    province.update({"name": "Toàn quốc (synthetic)", "address_plan": str(PLAN), "max_rooms_per_meeting": 40})
+    province.update({"name": "Toàn quốc (synthetic)", "address_plan": str(PLAN), "max_rooms_per_meeting": 40,
+                     "meeting_hosts": {k: "p01-xa-00000" for k in province["meeting_hosts"]}})
     dump = lambda name, data: (root / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))  # noqa: E731
     dump("province.yml", province)
     dump("organisations.yml", orgs)
@@ -95,7 +102,7 @@ def generate(root: Path, rooms: int) -> None:
     network = yaml.safe_load((real / "network.yml").read_text())
     network.update({"management_subnet": str(mgmt), "devices": devices, "links": links})
     dump("network.yml", network)
-    secrets = {"sip_passwords": passwords, "turn_static_secret": "s" * 32, "janus_admin_secret": "a" * 24,
+    secrets = {"sip_passwords": passwords, "probe_sip_password": "p" * 24, "turn_static_secret": "s" * 32, "janus_admin_secret": "a" * 24,
                "janus_api_secret": "b" * 24}
     (root / "vault.yml").write_bytes(encrypt(yaml.safe_dump(secrets).encode()))
 
@@ -131,7 +138,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--quick", action="store_true", help="50 rooms only (the tests' run)")
     args = ap.parse_args()
+    if args.quick:
+        args.sizes = "50"
     results = []
     print(f"{'rooms':>6} {'run':<22} {'validate s':>10} {'process s':>10} {'peak MiB':>9}")
     for n in (int(s) for s in args.sizes.split(",")):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything gbtt needs on a fresh Debian 12 machine (run as root):
 # Debian packages for the lab (podman, runc, mmdebstrap, ...) and a Python
-# virtualenv in .venv with the gbtt package and its test tools.
+# virtualenv in .venv with the gbtt package and its test tools, at the exact
+# versions of constraints.txt (scripts/update-lock.sh regenerates it).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev gcc          # the virtualenv and its compiled wheels
   podman runc netavark aardvark-dns iptables    # the lab's container engine and networks
   mmdebstrap debian-archive-keyring             # the lab's base image, built locally
+  apt-cacher-ng                                 # one download per package for every lab host and molecule instance
   openssh-client                                # Ansible and pyinfra reach lab hosts over SSH
   librsvg2-bin fonts-liberation               # the rooms' backgrounds (Art. 4.3) as PNG, Times-metric font
   git
@@ -26,10 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 stamp=.venv/.gbtt-installed
-if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   echo "setup: python virtualenv in .venv (log: .venv/setup.log)"
   /usr/bin/python3 -m venv .venv
-  if ! { .venv/bin/pip install --upgrade pip && .venv/bin/pip install -e '.[test]'; } > .venv/setup.log 2>&1; then
+  if ! { .venv/bin/pip install -c constraints.txt --upgrade pip \
+       && .venv/bin/pip install -c constraints.txt -e '.[test]'; } > .venv/setup.log 2>&1; then
     tail -30 .venv/setup.log >&2
     echo "setup: pip install failed (full log: .venv/setup.log)" >&2
     exit 1

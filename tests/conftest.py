@@ -37,21 +37,36 @@ def rel_lines(root: Path, problems) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def deployed_lab():
-    """The small lab, every host provisioned: an-lao-pc by pyinfra, the rest by
-    Ansible. Shared by the modules that use the provisioned province (preflight,
-    network); torn down at the end of the session."""
+def province_lab():
+    """The small lab, shared by every lab module of the session (each host is
+    provisioned once, not once per module); torn down at the end."""
     from gbtt.lab import lab as L
-    from labtools import ansible, pyinfra
 
     lab = L.open_lab(REAL)
     L.up(lab, "small", log=lambda *_: None)
+    yield lab
+    L.down(lab, log=lambda *_: None)
+
+
+@pytest.fixture(scope="session")
+def deployed_lab(province_lab):
+    """That lab with every host provisioned: an-lao-pc by pyinfra, the rest by
+    Ansible (a no-op where an earlier module already left a host so). Shared by
+    the modules that use the provisioned province (engines, preflight, network)."""
+    from labtools import ansible, pyinfra
+
     first = ansible("--limit", f"all:!{BY_PYINFRA}")
     assert first.returncode == 0, first.stdout[-4000:]
     room = pyinfra("--limit", BY_PYINFRA)
     assert room.returncode == 0, (room.stdout + room.stderr)[-4000:]
-    yield lab
-    L.down(lab, log=lambda *_: None)
+    return province_lab
+
+
+LAST_MODULES = ("test_lab.py",)  # it takes the lab down and up again: after every module sharing it
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name in LAST_MODULES)  # stable: the rest keep their order
 
 
 BY_PYINFRA = "an-lao-pc"  # the room the deployed lab provisions with pyinfra

@@ -14,7 +14,6 @@ import shutil
 import pytest
 
 from conftest import REAL
-from gbtt.lab import lab as L
 from gbtt.paths import REPO
 from labtools import ansible, pyinfra, recap, remote
 
@@ -25,7 +24,7 @@ DRILL = ("-e", "gbtt_freeze_in_lab=true")
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, province_lab):
     base = tmp_path_factory.mktemp("freeze")
     inv = base / "binh-dinh"  # the same name as the real one: the same lab
     shutil.copytree(REAL, inv)
@@ -40,13 +39,11 @@ def setup(tmp_path_factory):
         "from gbtt.hostinventory import pyinfra_groups\n"
         f"globals().update(pyinfra_groups({str(inv)!r}, overlay='lab'))\n")
     env = dict(os.environ, GBTT_FREEZE_LOG=str(base / "overrides.jsonl"), PYTHONPATH=str(REPO))
-    lab = L.open_lab(REAL)
-    L.up(lab, "small", log=lambda *_: None)
+    lab = province_lab
     first = ansible("--limit", HOST, inventory=base / "lab.gbtt.yml", env=env)  # no drill: the lab deploys
     assert first.returncode == 0, first.stdout[-3000:]
     yield {"ansible": base / "lab.gbtt.yml", "pyinfra": base / "pyinfra_lab.py", "env": env,
            "log": base / "overrides.jsonl", "host": remote(lab, HOST)}
-    L.down(lab, log=lambda *_: None)
 
 
 def hand_edit(host) -> str:

@@ -6,11 +6,13 @@ cached base image.  Runs the real Bình Định lab: it ends with the lab down."
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
+from benchtools import run_quick
 from conftest import REAL, edit
 from gbtt.hostinventory import lab_state
 from gbtt.lab import lab as L
@@ -141,3 +143,10 @@ def test_down_removes_what_it_made_and_nothing_else(lab):
         assert exists("image", L.ensure_image(log=lambda *_: None))  # the cached base image stays
     finally:
         podman("network", "rm", "gbtt-test-unrelated", check=False)
+
+
+def test_bench_lab_quick():
+    """The lab benchmark's quick run (small profile, then down), after the lab tests took theirs down."""
+    out = run_quick("bench_lab.py")
+    assert re.search(r"^lab up --profile small, image cached:\s+[\d.]+ s", out, re.M), out
+    assert re.search(r"^hosts: 8, answering over SSH: 8$", out, re.M), out

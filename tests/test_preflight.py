@@ -7,9 +7,11 @@ failing room and the cause while the others still pass."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from benchtools import run_quick
 from conftest import BY_PYINFRA, REAL
 from gbtt.cli import main
 from gbtt.preflight import preflight
@@ -103,3 +105,9 @@ def test_media_relay_stopped(lab):
         relay.check_output("systemctl start rtpengine-daemon")
     for r in run().values():
         assert_passes(r)
+
+
+def test_bench_preflight_quick(lab):
+    """The preflight benchmark's quick run: one room, then every room of the small lab."""
+    out = run_quick("bench_preflight.py")
+    assert re.search(r"^all 3 rooms: [\d.]+ s", out, re.M), out

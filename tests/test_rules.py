@@ -93,8 +93,26 @@ def test_uplink_must_carry_the_meeting(inv_dir):
     edit(inv_dir / "sites" / "van-canh.yml", "profile: sd480", "profile: hd1080")
     assert lines(inv_dir) == [
         "sites/van-canh.yml:15 sites.van-canh.network.uplink_mbps: 20 Mbps cannot carry a 13-room meeting: its endpoints "
-        "receive 21.8 Mbps, more than the 60% conference share (12.0 Mbps); at least 36 Mbps needed, or a lighter codec profile"
+        "receive 21.8 Mbps, more than the 60% conference share (12.0 Mbps); at least 37 Mbps needed, or a lighter codec profile"
     ]
+
+
+def test_uplink_advice_carries_the_need(inv_dir):
+    """The advised figure, set on both the site and its link, validates: it is rounded up, never down."""
+    edit(inv_dir / "sites" / "van-canh.yml", "profile: sd480", "profile: hd1080")
+    edit(inv_dir / "sites" / "van-canh.yml", "uplink_mbps: 20", "uplink_mbps: 36")
+    edit(inv_dir / "network.yml", "b: r-van-canh, bandwidth_mbps: 20", "b: r-van-canh, bandwidth_mbps: 36")
+    assert any("at least 37 Mbps needed" in line for line in lines(inv_dir))
+    edit(inv_dir / "sites" / "van-canh.yml", "uplink_mbps: 36", "uplink_mbps: 37")
+    edit(inv_dir / "network.yml", "b: r-van-canh, bandwidth_mbps: 36", "b: r-van-canh, bandwidth_mbps: 37")
+    assert lines(inv_dir) == []
+
+
+def test_uplink_and_its_link_agree(inv_dir):
+    edit(inv_dir / "sites" / "van-canh.yml", "uplink_mbps: 20", "uplink_mbps: 30")
+    assert lines(inv_dir) == [
+        "sites/van-canh.yml:15 sites.van-canh.network.uplink_mbps: 30 Mbps, but the link r-ttht - r-van-canh in "
+        "network.yml has bandwidth_mbps 20: one uplink, one figure (correct one of them)"]
 
 
 def test_uplink_rule_uses_the_meeting_size(inv_dir):

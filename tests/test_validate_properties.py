@@ -89,6 +89,7 @@ def test_validator_never_crashes_and_names_files(mutation):
             assert Path(p.file).resolve().is_relative_to(root.resolve()), p
             assert Path(p.file).exists(), p
             assert int(m["line"]) >= 0
+            assert "internal error" not in p.message, f"a rule crashed on this input: {p}"
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             code = main(["validate", "--no-cache", str(root)])

@@ -14,13 +14,13 @@ from . import check_applied, model_state, run_probe
 JCFG = "/etc/janus/janus.jcfg"
 
 
-def check_conference(host, model_host: str, lab: bool, address: str, client_host=None, inventory=None) -> None:
-    """`client_host` (default: the server itself) is where the API calls come from (a room)."""
+def check_conference(host, model_host: str, lab: bool, address: str, peer=None, inventory=None) -> None:
+    """`peer` (default: the server itself) is where the API calls come from (a room)."""
     state = model_state(model_host, "conference", lab, inventory, address=address)
     check_applied(host, state)
     knobs = role_defaults("conference")
     public = f"https://{address}:{knobs['janus_https_port']}/janus"
-    info = run_probe(client_host or host, "janus", "info", public)
+    info = run_probe(peer or host, "janus", "info", public)
     assert info.get("janus") == "server_info", f"Janus info through nginx: {info}"
     admin = f"http://127.0.0.1:{knobs['janus_admin_port']}/admin"
     refused = run_probe(host, "janus", "admin", admin)

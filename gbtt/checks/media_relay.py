@@ -6,11 +6,11 @@ from ..desired.context import role_defaults
 from . import check_applied, model_state, run_probe
 
 
-def check_media_relay(host, model_host: str, lab: bool, address: str, control_host=None, inventory=None) -> None:
-    """`control_host` (default: the relay itself) is where the ng commands come from."""
+def check_media_relay(host, model_host: str, lab: bool, address: str, peer=None, inventory=None) -> None:
+    """`peer` (default: the relay itself) is where the ng commands come from (the registrar)."""
     check_applied(host, model_state(model_host, "media_relay", lab, inventory, address=address))
     port = role_defaults("media_relay")["rtpengine_ng_port"]
-    control = control_host or host
+    control = peer or host
     pong = run_probe(control, "rtpengine", "ping", address, port)
     assert pong.get("result") == "pong", f"ng ping: {pong}"
     stats = run_probe(control, "rtpengine", "statistics", address, port)

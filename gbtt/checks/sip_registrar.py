@@ -9,12 +9,12 @@ from ..inventory import default_inventory, load
 from . import check_applied, model_state, run_probe
 
 
-def check_sip_registrar(host, model_host: str, lab: bool, address: str, probe_host=None, inventory=None) -> None:
-    """`probe_host` (default: the registrar itself) is where the SIP traffic comes from."""
+def check_sip_registrar(host, model_host: str, lab: bool, address: str, peer=None, inventory=None) -> None:
+    """`peer` (default: the registrar itself) is where the SIP traffic comes from (a room)."""
     state = model_state(model_host, "sip_registrar", lab, inventory, address=address)
     check_applied(host, state)
     knobs = role_defaults("sip_registrar")
-    probe = probe_host or host
+    probe = peer or host
     for proto, port in (("udp", knobs["kamailio_sip_port"]), ("tcp", knobs["kamailio_sip_port"]),
                         ("tls", knobs["kamailio_tls_port"])):
         r = run_probe(probe, "sip", "options", address, port, proto)

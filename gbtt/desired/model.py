@@ -5,6 +5,7 @@ import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..components import COMPONENTS
 from ..hostinventory import ManagedHost, managed_hosts
 from ..validate import load_valid
 from .context import HostContext
@@ -75,18 +76,8 @@ class HostState:
 
 
 def components_for(host: ManagedHost) -> list[str]:
-    """The components a host runs, `common` first (Linux hosts)."""
-    role = host.vars.get("gbtt_role")
-    if not host.linux:  # vendor gear: the GBTT part of a site router's configuration
-        return ["vendor_router"] if role == "router" and host.vars.get("gbtt_site_router") else []
-    if role == "router":
-        return ["common", "linux_router"] if host.vars.get("gbtt_site_router") else ["common"]
-    out = ["common"]
-    if role in ("conference", "sip_registrar", "media_relay", "turn", "room_pc"):
-        out.append(role)
-    if role == "sip_registrar":  # the central side of the pre-meeting check calls from the registrar's host
-        out.append("preflight_probe")
-    return out
+    """The components a host runs (gbtt/components.py: by its groups), `common` first on Linux hosts."""
+    return [name for name, c in COMPONENTS.items() if c.runs_on(host)]
 
 
 @functools.lru_cache(maxsize=32)

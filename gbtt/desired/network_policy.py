@@ -15,14 +15,12 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from ..codecs import CODECS
 from ..hostinventory import managed_hosts
 from .context import role_defaults
 
 # A lab router's one interface, on the lab network (gbtt.lab)
 LAB_UPLINK = "eth0"
-# RTP payload types baresip 1.0 gives the profiles' codecs (static ones, or its modules' dynamic ones).
-BARESIP_PAYLOAD_TYPES = {"audio": {"opus": [96], "g722": [9], "pcmu": [0], "pcma": [8]},
-                         "video": {"h264": [96, 97], "vp8": [100], "vp9": [101]}}
 
 
 @dataclass
@@ -69,7 +67,7 @@ def site_payload_types(inv, site_id: str) -> dict[str, list[int]]:
             continue
         prof = inv.codec_profiles[ep["profile"]]
         for medium in types:
-            types[medium].update(BARESIP_PAYLOAD_TYPES[medium][prof[medium]["codec"]])
+            types[medium].update(CODECS[prof[medium]["codec"]].payload_types)
     shared = types["audio"] & types["video"]  # one number, two media: not told apart by payload type
     return {m: sorted(t - shared) for m, t in types.items()}
 

@@ -26,7 +26,13 @@ def print_status(rows) -> bool:
     return ok
 
 
+def print_cache(cache) -> None:
+    state = f"answering at {cache.url}" if cache.running else "not running (hosts download directly)"
+    print(f"package cache (apt-cacher-ng): {state}; {cache.size_bytes / 2**20:.0f} MiB in {cache.cache_dir}")
+
+
 def run(args) -> int:
+    from . import aptcache
     from . import lab as L
     from .podman import LabError
 
@@ -38,7 +44,9 @@ def run(args) -> int:
                   f"ansible -i lab/ansible.gbtt.yml all -m ping")
             return 0
         if args.lab_command == "status":
-            return 0 if print_status(L.status(lab)) else 1
+            ok = print_status(L.status(lab))
+            print_cache(aptcache.status())
+            return 0 if ok else 1
         if args.lab_command == "down":
             L.down(lab)
             return 0

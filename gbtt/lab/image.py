@@ -3,6 +3,7 @@ and `podman import`; rebuilt only when the recipe changes (its hash is the tag).
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from ..paths import LAB_DIR
+from . import aptcache
 from .podman import LabError, exists, podman
 
 RECIPE = LAB_DIR / "image.recipe"
@@ -18,25 +20,40 @@ LATEST = f"{REPOSITORY}:latest"  # what molecule scenarios name; always the curr
 
 
 def parse_recipe(text: str) -> dict:
-    recipe = {"customize": []}
+    recipe = {"customize": [], "copy": []}
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         key, _, value = line.partition(":")
-        if key == "customize":
-            recipe["customize"].append(value.strip())
+        if key in ("customize", "copy"):
+            recipe[key].append(value.strip())
         else:
             recipe[key.strip()] = value.strip()
     return recipe
 
 
+def copied_files(recipe: dict) -> list[tuple[Path, str]]:
+    """The recipe's `copy: SRC DEST_DIR` lines: files of lab/ put into the image."""
+    out = []
+    for line in recipe["copy"]:
+        src, dest = line.split()
+        out.append((LAB_DIR / src, dest))
+    return out
+
+
 def tag() -> str:
-    return f"{REPOSITORY}:{hashlib.sha256(RECIPE.read_bytes()).hexdigest()[:12]}"
+    """The recipe's hash, and that of every file it copies in."""
+    digest = hashlib.sha256(RECIPE.read_bytes())
+    for src, _ in copied_files(parse_recipe(RECIPE.read_text())):
+        digest.update(src.read_bytes())
+    return f"{REPOSITORY}:{digest.hexdigest()[:12]}"
 
 
 def mmdebstrap_command(recipe: dict, target: Path) -> list[str]:
     cmd = ["mmdebstrap", f"--variant={recipe['variant']}", "--include=" + ",".join(recipe["packages"].split())]
+    for src, dest in copied_files(recipe):
+        cmd.append(f"--customize-hook=copy-in {shlex.quote(str(src))} {shlex.quote(dest)}")
     for step in recipe["customize"]:
         cmd.append(f'--customize-hook=chroot "$1" /bin/sh -c {shlex.quote(step)}')
     cmd += [recipe["suite"], str(target)]
@@ -55,7 +72,9 @@ def ensure_image(log=print) -> str:
     log(f"lab: building the base image {name} with mmdebstrap (about a minute)")
     with tempfile.TemporaryDirectory(prefix="gbtt-image-") as tmp:
         tar = Path(tmp) / "base.tar"
-        proc = subprocess.run(mmdebstrap_command(recipe, tar), capture_output=True, text=True)
+        # the build's own downloads go through the package cache too, when it runs
+        env = dict(os.environ, http_proxy=proxy) if (proxy := aptcache.local_url()) else None
+        proc = subprocess.run(mmdebstrap_command(recipe, tar), capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
             raise LabError("mmdebstrap failed: " + " | ".join(tail))

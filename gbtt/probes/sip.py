@@ -1,5 +1,6 @@
 """SIP probe (stdlib only): OPTIONS and REGISTER with digest authentication,
-over UDP, TCP or TLS.  As a script it prints one JSON object:
+over UDP, TCP or TLS.  As a script it prints one JSON object, whose `outcome` says
+whether it was answered, or timed out (dropped), or refused:
 
     python3 sip.py options HOST PORT udp|tcp|tls
     python3 sip.py register HOST PORT udp|tcp|tls DOMAIN USER PASSWORD
@@ -120,14 +121,26 @@ def register(host: str, port: int, proto: str, domain: str, user: str, password:
     return {"status": second["status"], "reason": second["reason"], "challenged": True}
 
 
+def outcome(exc: BaseException) -> str:
+    """What a failure says of the path: `timeout` (no answer at all: dropped
+    on the way, e.g. by a firewall), `refused` (something answered no: a
+    closed port, or a firewall that rejects), `error` (anything else)."""
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    return "error"
+
+
 def main(argv: list[str]) -> int:
     try:
         if argv[0] == "options":
             result = options(argv[1], int(argv[2]), argv[3])
         else:
             result = register(argv[1], int(argv[2]), argv[3], argv[4], argv[5], argv[6])
-    except (OSError, TimeoutError, ValueError) as exc:
-        result = {"status": 0, "reason": f"{type(exc).__name__}: {exc}"}
+        result["outcome"] = "answered"
+    except (OSError, ValueError) as exc:
+        result = {"status": 0, "reason": f"{type(exc).__name__}: {exc}", "outcome": outcome(exc)}
     print(json.dumps(result))
     return 0
 

@@ -15,6 +15,8 @@ share reserved for conference traffic (network.conference_share_percent).
 """
 from __future__ import annotations
 
+import math
+
 from . import endpoints, objects, rule
 
 OVERHEAD = 1.2
@@ -62,11 +64,11 @@ def uplink_carries_meeting(inv):
             continue
         usable = net["uplink_mbps"] * 1000 * share / 100
         if need[site_id] > usable:
-            least = need[site_id] * 100 / share / 1000
+            least = math.ceil(need[site_id] * 100 / share / 1000 - 1e-9)  # whole Mbps that carry it
             yield ("sites", site_id, "network", "uplink_mbps"), (
                 f"{net['uplink_mbps']} Mbps cannot carry a {fanout + 1}-room meeting: its endpoints receive "
                 f"{need[site_id] / 1000:.1f} Mbps, more than the {share}% conference share ({usable / 1000:.1f} Mbps); "
-                f"at least {least:.0f} Mbps needed, or a lighter codec profile")
+                f"at least {least} Mbps needed, or a lighter codec profile")
 
 
 def _hosts_by_role(inv):

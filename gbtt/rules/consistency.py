@@ -3,6 +3,7 @@ points, vendor platforms, endpoint kinds, the room standard, and a path from
 every site to the centre."""
 from __future__ import annotations
 
+from ..codecs import webrtc_names
 from . import endpoints, objects, rule
 
 # RFC 4594 / RFC 2597 code points of the per-hop behaviours the schema allows.
@@ -47,8 +48,10 @@ def endpoint_platform_matches_kind(inv):
         prof = profiles.get(ep.get("profile"))
         if ep.get("kind") == "webrtc-pc" and isinstance(prof, dict):
             audio = prof.get("audio") if isinstance(prof.get("audio"), dict) else {}
-            if audio.get("codec") not in (None, "opus"):
-                yield path + ("profile",), f"profile '{ep.get('profile')}' uses {audio.get('codec')}; WebRTC endpoints need opus audio"
+            webrtc = webrtc_names("audio")
+            if audio.get("codec") not in (None, *webrtc):
+                yield (path + ("profile",), f"profile '{ep.get('profile')}' uses {audio.get('codec')}; "
+                       f"WebRTC endpoints need {' or '.join(webrtc)} audio")
 
 
 @rule

@@ -43,3 +43,27 @@ def qos_shares_add_up(inv):
     if all(isinstance(p, int) for p in parts) and sum(parts) != share:
         yield ("network", "qos_classes"), (f"the classes' shares add up to {sum(parts)}%, not the conference's "
                                            f"{share}% (conference_share_percent)")
+
+
+@rule
+def uplink_agrees_with_its_link(inv):
+    """A site's uplink is one figure: `network.uplink_mbps` of its site file
+    is the bandwidth of its router's link to the centre's router."""
+    centre_router = (inv.centre.get("network") or {}).get("router") if isinstance(inv.centre, dict) else None
+    links = inv.network.get("links")
+    if not isinstance(links, list) or not isinstance(centre_router, str):
+        return
+    to_centre = {}  # router -> its link to the centre's router
+    for lk in links:
+        if isinstance(lk, dict) and centre_router in (lk.get("a"), lk.get("b")):
+            to_centre[lk.get("b") if lk.get("a") == centre_router else lk.get("a")] = lk
+    for site_id, site in objects(inv.sites):
+        net = site.get("network")
+        if not isinstance(net, dict) or not isinstance(net.get("uplink_mbps"), int):
+            continue
+        router = net.get("router")
+        link = to_centre.get(router) if isinstance(router, str) else None
+        if link and isinstance(link.get("bandwidth_mbps"), int) and link["bandwidth_mbps"] != net["uplink_mbps"]:
+            yield ("sites", site_id, "network", "uplink_mbps"), (
+                f"{net['uplink_mbps']} Mbps, but the link {centre_router} - {router} in network.yml has "
+                f"bandwidth_mbps {link['bandwidth_mbps']}: one uplink, one figure (correct one of them)")

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import zoneinfo
 
+from ...codecs import CODECS
 from ...meetings import meetings
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .room_provisioning import BACKGROUND_DIR, PROVISIONING_DIR, background_files, provisioning_files
@@ -39,9 +40,10 @@ def turn_credential(secret: str, user: str = "janus") -> tuple[str, str]:
 
 def _room(inv, secrets: dict, room_id: int, description: str, profile: dict, publishers: int) -> dict:
     """A VideoRoom/AudioBridge room with `profile`'s bitrate cap and its codecs first."""
-    video_codecs = sorted({p["video"]["codec"] for p in inv.codec_profiles.values() if p.get("video")})
-    audio_codecs = sorted({p["audio"]["codec"] for p in inv.codec_profiles.values()})
-    own_video = profile["video"]["codec"] if profile.get("video") else None
+    video_codecs = sorted({CODECS[p["video"]["codec"]].janus for p in inv.codec_profiles.values() if p.get("video")})
+    audio_codecs = sorted({CODECS[p["audio"]["codec"]].janus for p in inv.codec_profiles.values()})
+    own_video = CODECS[profile["video"]["codec"]].janus if profile.get("video") else None
+    own_audio = CODECS[profile["audio"]["codec"]].janus
     return {
         "id": room_id,
         "description": description.replace('"', "'"),  # a jcfg string
@@ -50,7 +52,7 @@ def _room(inv, secrets: dict, room_id: int, description: str, profile: dict, pub
         "publishers": publishers,
         "bitrate": sum(profile[k]["kbps"] for k in ("video", "audio") if profile.get(k)) * 1000,
         "videocodec": ",".join(sorted(video_codecs, key=lambda c: c != own_video)),
-        "audiocodec": ",".join(sorted(audio_codecs, key=lambda c: c != profile["audio"]["codec"])),
+        "audiocodec": ",".join(sorted(audio_codecs, key=lambda c: c != own_audio)),
         "opus_fec": profile["audio"]["codec"] == "opus",
     }
 

@@ -5,10 +5,8 @@ policy of the codec profiles (everything else stripped, audio transcoded to
 a codec every room decodes)."""
 from __future__ import annotations
 
+from ...codecs import CODECS
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
-
-RTPENGINE_CODEC = {"opus": "opus", "g722": "G722", "pcmu": "PCMU", "pcma": "PCMA",
-                   "h264": "H264", "vp8": "VP8", "vp9": "VP9"}
 
 
 def media_flags(inv, knobs: dict) -> str:
@@ -18,7 +16,7 @@ def media_flags(inv, knobs: dict) -> str:
     for prof in inv.codec_profiles.values():
         for kind in ("audio", "video"):
             if prof.get(kind):
-                allowed.add(RTPENGINE_CODEC[prof[kind]["codec"]])
+                allowed.add(CODECS[prof[kind]["codec"]].sdp)
     flags = ["replace-origin", "replace-session-connection", "ICE=remove", "codec-strip-all"]
     flags += [f"codec-except-{c}" for c in sorted(allowed)] + ["codec-except-telephone-event"]
     flags.append(f"codec-transcode-{knobs['rtpengine_transcode_audio_to']}")

@@ -5,9 +5,11 @@ anchored on rtpengine, each controlled over loopback (ctrl_tcp). The probe
 offers every codec of the province's profiles; the room answers with its own."""
 from __future__ import annotations
 
+from ...codecs import CODECS
+
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .media_relay import tos
-from .room_pc import AUDIO, VIDEO, device_modules, device_set, outbound_params
+from .room_pc import device_modules, device_set, outbound_params
 
 CONFIG_DIR = "/etc/gbtt/probe"
 USER = "gbtt-probe"
@@ -29,7 +31,7 @@ def build(ctx) -> ComponentState:
     registrar = ctx.defaults("sip_registrar")
     devices = device_set(ctx, room)
     codecs = {(kind, p[kind]["codec"]) for p in ctx.inv.codec_profiles.values() for kind in ("audio", "video")}
-    modules = {AUDIO[c][0] for k, c in codecs if k == "audio"} | {VIDEO[c][0] for k, c in codecs if k == "video"}
+    modules = {CODECS[c].baresip_module for _, c in codecs}
     units = [f"gbtt-probe@{s['slot']}" for s in slots(knobs)]
     domain = ctx.inv.province["sip_domain"]
     account = ctx.render("preflight_probe/accounts.j2", user=knobs["probe_sip_user"], domain=domain,

@@ -6,13 +6,9 @@ camera and microphone are real devices in production and generated ones in
 the lab."""
 from __future__ import annotations
 
+from ...codecs import CODECS
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .media_relay import tos
-
-# codec of a profile -> (baresip module, the codec as baresip's accounts name it)
-AUDIO = {"opus": ("opus", "opus/48000/2"), "g722": ("g722", "G722/16000/1"),
-         "pcmu": ("g711", "PCMU/8000/1"), "pcma": ("g711", "PCMA/8000/1")}
-VIDEO = {"h264": ("avcodec", "H264"), "vp8": ("vp8", "VP8"), "vp9": ("vp9", "VP9")}
 CONFIG_DIR = "/etc/gbtt/baresip"
 USER = "gbtt-baresip"
 
@@ -54,13 +50,14 @@ def build(ctx) -> ComponentState:
                         opus_kbps=audio["kbps"] if audio["codec"] == "opus" else None, video=video,
                         rtp_tos=tos(ctx.inv), rtp_ports=knobs["baresip_rtp_ports"],
                         jitter_buffer=knobs["baresip_jitter_buffer"], ctrl_port=knobs["baresip_ctrl_port"],
-                        modules=sorted({AUDIO[audio["codec"]][0], VIDEO[video["codec"]][0], *device_modules(devices)}))
+                        modules=sorted({CODECS[audio["codec"]].baresip_module, CODECS[video["codec"]].baresip_module,
+                                         *device_modules(devices)}))
     accounts = ctx.render("room_pc/accounts.j2", user=ep["id"], domain=domain, profile=ep["profile"],
                           password=ctx.secrets["sip_passwords"][ep["id"]],
                           regint=knobs["baresip_register_interval"],
                           outbound=outbound_params(ctx, registrar["kamailio_sip_port"]),
-                          audio_codec=AUDIO[audio["codec"]][1], video_codec=VIDEO[video["codec"]][1])
-    packages = ["baresip-core"] + (["baresip-ffmpeg"] if video["codec"] == "h264" else [])
+                          audio_codec=CODECS[audio["codec"]].baresip, video_codec=CODECS[video["codec"]].baresip)
+    packages = sorted({"baresip-core", CODECS[audio["codec"]].baresip_package, CODECS[video["codec"]].baresip_package})
     packages += [] if ctx.lab else ["baresip-x11"]
     return ComponentState(
         name="room_pc",

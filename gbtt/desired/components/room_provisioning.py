@@ -10,6 +10,7 @@
   room's caption, and a slot for the meeting's title."""
 from __future__ import annotations
 
+from ...codecs import CODECS
 from ..context import render_template
 from ..model import FileSpec
 
@@ -17,8 +18,6 @@ PROVISIONING_DIR = "/srv/gbtt/provisioning"
 BACKGROUND_DIR = "/srv/gbtt/phong-nen"
 # platform -> (vendor template, file name suffix)
 VENDOR_FORMATS = {"poly-g7500": ("poly.cfg.j2", "cfg"), "cisco-room-kit": ("cisco.xconfig.j2", "xconfig")}
-POLY_AUDIO = {"opus": "OPUS", "g722": "G722", "pcmu": "G711_Mu", "pcma": "G711_A"}
-CISCO_AUDIO = {"opus": "Opus", "g722": "G722", "pcmu": "G711mu", "pcma": "G711a"}
 DEFAULT_TITLE = "HỘI NGHỊ TRỰC TUYẾN"
 
 
@@ -40,7 +39,7 @@ def provisioning_files(ctx, web_group: str) -> tuple[list[FileSpec], list[dict]]
                              profile=profile, domain=ctx.inv.province["sip_domain"], registrars=registrars,
                              sip_port=registrar["kamailio_sip_port"], password=ctx.secrets["sip_passwords"][ep["id"]],
                              expires=ctx.defaults("room_pc")["baresip_register_interval"], qos=qos,
-                             poly_audio=POLY_AUDIO, cisco_audio=CISCO_AUDIO,
+                             codecs=CODECS,
                              call_rate=profile["video"]["kbps"] + profile["audio"]["kbps"])
         files.append(FileSpec(f"{PROVISIONING_DIR}/{ep['id']}/{ep['id']}.{suffix}", content, mode="0640",
                               group=web_group, secret=True))
