@@ -21,7 +21,7 @@ from .problems import Problem, join_path
 from .vault import VaultError, decrypt, redact
 from .yamlload import YamlError, line_of, load_text
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 @dataclass
@@ -118,34 +118,84 @@ def _cache_path(root: Path) -> Path:
     return base / (hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16] + ".pickle")
 
 
-def _read_cache(path: Path, fingerprint: bytes) -> dict:
+# The cache is a base file of every entry and a small delta of what changed
+# since (None: a file gone), so that one edited file does not rewrite the
+# entries of ten thousand; the base is rewritten when the delta grows.
+DELTA_LIMIT = 256
+
+
+def _delta_path(path: Path) -> Path:
+    return path.with_suffix(".delta")
+
+
+def _load(path: Path, fingerprint: bytes) -> dict | None:
     try:
         with path.open("rb") as fh:
             stored = pickle.load(fh)
-        return stored["entries"] if stored.get("fingerprint") == fingerprint else {}
+        return stored["entries"] if stored.get("fingerprint") == fingerprint else None
     except Exception:  # a missing, stale or damaged cache is just a cold start
-        return {}
+        return None
 
 
-def _write_cache(path: Path, fingerprint: bytes, entries: dict) -> None:
+def _read_cache(path: Path, fingerprint: bytes) -> tuple[dict, dict]:
+    """(every entry, the delta's entries)."""
+    base = _load(path, fingerprint)
+    if base is None:
+        return {}, {}
+    delta = _load(_delta_path(path), fingerprint) or {}
+    entries = dict(base)
+    for rel, entry in delta.items():
+        if entry is None:
+            entries.pop(rel, None)
+        else:
+            entries[rel] = entry
+    return entries, delta
+
+
+def _dump(path: Path, fingerprint: bytes, entries: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump({"fingerprint": fingerprint, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _write_cache(path: Path, fingerprint: bytes, entries: dict, previous: dict, delta: dict) -> None:
+    """Record `entries` (what was read now) against `previous` (what the cache held)."""
+    changes = dict(delta)
+    changes.update({rel: e for rel, e in entries.items() if previous.get(rel) is not e})
+    changes.update({rel: None for rel in previous.keys() - entries.keys()})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump({"fingerprint": fingerprint, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        if previous and len(changes) <= DELTA_LIMIT:
+            _dump(_delta_path(path), fingerprint, changes)
+        else:
+            _dump(path, fingerprint, entries)
+            _delta_path(path).unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home only costs speed
 
 
-def _list_files(root: Path) -> list[str]:
+def _list_files(root: Path) -> list[tuple[str, os.stat_result]]:
+    """(path relative to root, its stat) of every file, sorted; hidden ones and caches left out."""
     out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        for name in filenames:
-            if not name.startswith("."):
-                out.append(os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/"))
-    return sorted(out)
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name == "__pycache__":
+                    continue
+                if entry.is_dir():
+                    walk(entry.path, prefix + entry.name + "/")
+                else:
+                    out.append((prefix + entry.name, entry.stat()))
+
+    walk(str(root), "")
+    return sorted(out, key=lambda item: item[0])
+
+
+def _stat_key(st: os.stat_result) -> tuple:
+    """What tells a file unchanged without reading it (as git's index does)."""
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 def parse_file(kind: FileKind, relpath: str, raw: bytes, display: str) -> FileResult:
@@ -190,12 +240,12 @@ def load(root: Path | str, use_cache: bool = True) -> Inventory:
 
     fingerprint = _fingerprint()
     cache_file = _cache_path(root)
-    cache = _read_cache(cache_file, fingerprint) if use_cache else {}
+    cache, delta = _read_cache(cache_file, fingerprint) if use_cache else ({}, {})
     fresh: dict = {}
     changed = False
     seen_kinds = set()
 
-    for rel in _list_files(root):
+    for rel, st in _list_files(root):
         if rel in IGNORED_FILES or rel.lower().startswith("readme"):
             continue
         kind = kind_for(rel)
@@ -205,20 +255,25 @@ def load(root: Path | str, use_cache: bool = True) -> Inventory:
                                         f"unknown inventory file (allowed: {allowed_files()})"))
             continue
         seen_kinds.add(kind)
-        try:
-            raw = (root / rel).read_bytes()
-        except OSError as exc:
-            inv.problems.append(Problem(display, 0, kind.key, f"cannot read the file: {exc.strerror}"))
-            inv.broken.add(kind.key)
-            continue
-        digest = hashlib.sha256(raw).digest()
+        stat_key = _stat_key(st)
         entry = cache.get(rel)
-        if entry is not None and entry[0] == digest and entry[1] == display:
-            result = entry[2]
+        if entry is not None and entry[0] == stat_key and entry[2] == display:
+            fresh[rel] = entry  # unchanged since it was parsed: not even read
+            result = entry[3]
         else:
-            result = parse_file(kind, rel, raw, display)
+            try:
+                raw = (root / rel).read_bytes()
+            except OSError as exc:
+                inv.problems.append(Problem(display, 0, kind.key, f"cannot read the file: {exc.strerror}"))
+                inv.broken.add(kind.key)
+                continue
+            digest = hashlib.sha256(raw).digest()
+            if entry is not None and entry[1] == digest and entry[2] == display:
+                result = entry[3]  # touched, same content
+            else:
+                result = parse_file(kind, rel, raw, display)
             changed = True
-        fresh[rel] = (digest, display, result)
+            fresh[rel] = (stat_key, digest, display, result)
         inv.problems.extend(result.problems)
         _place(inv, kind, rel, result.data)
 
@@ -229,7 +284,7 @@ def load(root: Path | str, use_cache: bool = True) -> Inventory:
                                         f"{what}: every inventory needs it (see schemas/{kind.schema}.yml)"))
             inv.broken.add(kind.key)
     if use_cache and (changed or fresh.keys() != cache.keys()):
-        _write_cache(cache_file, fingerprint, fresh)
+        _write_cache(cache_file, fingerprint, fresh, cache, delta)
     return inv
 
 

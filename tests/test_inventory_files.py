@@ -144,7 +144,7 @@ def test_cache_follows_file_content(inv_dir):
 
 def test_cache_holds_no_secret(inv_dir):
     from gbtt.inventory import _cache_path
-    from gbtt.vault import decrypt
+    from gbtt.vault import decrypt, encrypt
 
     validate(inv_dir)
     secrets = yaml.safe_load(decrypt((inv_dir / "vault.yml").read_bytes()))
@@ -153,3 +153,27 @@ def test_cache_holds_no_secret(inv_dir):
     assert "vault.yml" in entries
     for value in [secrets["turn_static_secret"], secrets["janus_admin_secret"], *secrets["sip_passwords"].values()]:
         assert value.encode() not in raw
+    # nor its delta, after the vault is rewritten (same secrets, new ciphertext)
+    (inv_dir / "vault.yml").write_bytes(encrypt(yaml.safe_dump(secrets).encode()))
+    validate(inv_dir)
+    delta = _cache_path(inv_dir).with_suffix(".delta").read_bytes()
+    assert "vault.yml" in pickle.loads(delta)["entries"]
+    for value in [secrets["turn_static_secret"], *secrets["sip_passwords"].values()]:
+        assert value.encode() not in delta
+
+
+def test_cache_follows_edits_removals_and_additions_through_its_delta(inv_dir):
+    from gbtt.inventory import DELTA_LIMIT, _cache_path
+
+    validate(inv_dir)
+    site = inv_dir / "sites" / "hoai-an.yml"
+    text = site.read_text(encoding="utf-8")
+    site.unlink()
+    assert any("hoai-an" in p.message for p in validate(inv_dir)[1])  # its router and links now dangle
+    assert _cache_path(inv_dir).with_suffix(".delta").exists()
+    site.write_text(text, encoding="utf-8")
+    assert validate(inv_dir)[1] == []
+    for i in range(DELTA_LIMIT + 1):  # many changes: the base is rewritten, the delta goes
+        (inv_dir / "meetings" / f"x{i}.yml").write_text("title: x\n", encoding="utf-8")
+    validate(inv_dir)
+    assert not _cache_path(inv_dir).with_suffix(".delta").exists()

@@ -2,9 +2,15 @@
 render must agree with the sites and the centre."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from . import objects, rule
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefixlen(cidr: str) -> int:
+    return ipaddress.IPv4Network(cidr).prefixlen
 
 
 @rule
@@ -22,12 +28,12 @@ def routers_have_their_interfaces(inv):
         net = (place or {}).get("network") if isinstance(place, dict) else None
         lan, wan = interfaces.get("lan"), interfaces.get("wan")
         if isinstance(net, dict) and isinstance(lan, dict) and isinstance(lan.get("address"), str):
-            want = f"{net.get('gateway')}/{ipaddress.IPv4Network(net['subnet']).prefixlen}"
+            want = f"{net.get('gateway')}/{_prefixlen(net['subnet'])}"
             if lan["address"] != want:
                 yield path + ("interfaces", "lan", "address"), (f"{lan['address']} is not the room network's "
                                                                 f"gateway {want}")
         if isinstance(wan, dict) and isinstance(wan.get("address"), str) and isinstance(mgmt, str):
-            want = f"{dev.get('mgmt_address')}/{ipaddress.IPv4Network(mgmt).prefixlen}"
+            want = f"{dev.get('mgmt_address')}/{_prefixlen(mgmt)}"
             if wan["address"] != want:
                 yield path + ("interfaces", "wan", "address"), (f"{wan['address']} is not the management address "
                                                                 f"{want} (the uplink carries management)")
