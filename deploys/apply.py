@@ -7,6 +7,7 @@ from io import StringIO
 
 from pyinfra import host, logger, state
 from pyinfra.api import FileUploadCommand, operation
+from pyinfra.api.exceptions import PyinfraError
 from pyinfra.facts.deb import DebPackages
 from pyinfra.facts.files import File, FileContents, Sha256File
 from pyinfra.facts.server import Command, Users
@@ -14,13 +15,24 @@ from pyinfra.facts.systemd import SystemdEnabled, SystemdStatus
 from pyinfra.operations import apt, files, python, server, systemd
 
 from gbtt.desired import ComponentState, host_state
+from gbtt.desired.knobs import candidates, pick
 from gbtt.freeze import status
 
 
 def desired(component: str) -> ComponentState:
-    """This host's state for `component`, as the model computes it."""
+    """This host's state for `component`, as the model computes it, with the
+    knobs of its data (the inventory's group_vars/host_vars, and --data)."""
     return host_state(host.data.gbtt_inventory, model_host(), lab=host.data.get("gbtt_lab") is True,
-                      address=host.data.get("gbtt_instance_address")).components[component]
+                      address=host.data.get("gbtt_instance_address"), knobs=knobs(host.data.dict())).components[component]
+
+
+def knobs(data: dict) -> dict:
+    """The knob overrides among a host's data; a name that looks like a knob
+    but is none, or a value of the wrong type, stops the deploy (one line each)."""
+    found, problems = pick({k: data[k] for k in candidates(data)})
+    if problems:
+        raise PyinfraError("knob overrides (group_vars, host_vars, --data):\n    " + "\n    ".join(problems))
+    return found
 
 
 def model_host() -> str:

@@ -21,6 +21,7 @@ TYPES = {
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "dict": lambda v: isinstance(v, Mapping),
     "list": lambda v: isinstance(v, Sequence) and not isinstance(v, str),
     "datetime": lambda v: isinstance(v, datetime),

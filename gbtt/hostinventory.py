@@ -125,6 +125,15 @@ def hosts_for(source: Path | str, overlay: str | None = None) -> list[ManagedHos
     return hosts
 
 
+def knob_files(source: Path | str) -> tuple[dict, dict]:
+    """The knob overrides of the inventory's group_vars and host_vars, as plain
+    data: ({group: {knob: value}}, {host: {knob: value}})."""
+    from .desired.knobs import plain  # noqa: PLC0415 (the model imports this module)
+
+    inv = load_valid(source)
+    return plain(inv.get("group_vars")), plain(inv.get("host_vars"))
+
+
 def pyinfra_groups(source: Path | str, overlay: str | None = None) -> dict[str, list]:
     """Groups for a pyinfra inventory file: {group: [(host, data), ...]}.
     On an invalid inventory, prints the problems and exits 1, as `gbtt validate` does."""
@@ -133,11 +142,15 @@ def pyinfra_groups(source: Path | str, overlay: str | None = None) -> dict[str, 
     except InventoryInvalid as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
+    from .desired.knobs import inventory_overrides  # noqa: PLC0415 (the model imports this module)
+
+    inv = load_valid(source)
     groups: dict[str, list] = {}
     for h in hosts:
         if not h.linux:
             continue  # vendor gear is configured by Ansible's network modules only
         data = {k: v for k, v in h.vars.items() if not k.startswith("ansible_")}
+        data.update(inventory_overrides(inv, h))  # group_vars/host_vars knobs; --data overrides them
         data.update({"ssh_hostname": h.vars["ansible_host"], "ssh_user": h.vars["ansible_user"]})
         if "ansible_ssh_private_key_file" in h.vars:
             data.update({"ssh_key": h.vars["ansible_ssh_private_key_file"],

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from . import schemas
 from .layout import FILE_KINDS, IGNORED_FILES, VAULT_FILE, FileKind, allowed_files, kind_for
-from .paths import INVENTORY_DIR, SCHEMA_DIR
+from .paths import INVENTORY_DIR, REPO, SCHEMA_DIR
 from .problems import Problem, join_path
 from .vault import VaultError, decrypt, redact
 from .yamlload import YamlError, line_of, load_text
 
 CACHE_FORMAT = 4
+ROLES_DIR = REPO / "roles"
 
 
 @dataclass
@@ -108,8 +109,8 @@ class Inventory:
 
 def _fingerprint() -> bytes:
     h = hashlib.sha256(str(CACHE_FORMAT).encode())
-    for path in sorted(SCHEMA_DIR.glob("*.yml")):
-        h.update(path.name.encode() + path.read_bytes())
+    for path in sorted(SCHEMA_DIR.glob("*.yml")) + sorted(ROLES_DIR.glob("*/defaults/main.yml")):
+        h.update(str(path).encode() + path.read_bytes())  # knobs' schema: from the roles' defaults
     return h.digest()
 
 

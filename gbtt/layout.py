@@ -21,6 +21,7 @@ class FileKind:
     shape: str  # "object" | "collection" | "directory"
     required: bool = True
     secret: bool = False  # values are never shown in messages nor cached
+    key_format: str = "slug"  # what its ids (file names, keys) must look like (gbtt.schemas.FORMATS)
 
 
 FILE_KINDS: tuple[FileKind, ...] = (
@@ -33,6 +34,9 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind("sites/*.yml", "sites", "site", "directory"),
     FileKind("meetings/*.yml", "meetings", "meeting", "directory", required=False),
     FileKind("vault.yml", "vault", "secrets", "object", secret=True),
+    # knob overrides, as Ansible users place them (gbtt.desired.knobs)
+    FileKind("group_vars/*.yml", "group_vars", "knobs", "directory", required=False, key_format="group_name"),
+    FileKind("host_vars/*.yml", "host_vars", "knobs", "directory", required=False),
 )
 
 # Files that live in an inventory directory but are not part of the model:

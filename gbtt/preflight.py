@@ -14,7 +14,7 @@ from pathlib import Path
 from .checks import run_probe
 from .codecs import CODECS
 from .desired.components.preflight_probe import slots
-from .desired.context import role_defaults
+from .desired.model import host_knobs
 from .hostinventory import lab_address
 from .meetings import meetings
 from .remote import Fleet, write_report
@@ -49,7 +49,6 @@ def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str
         unknown = sorted(set(sites) - set(inv.sites))
         if unknown:
             raise PreflightError(f"unknown site(s) {', '.join(unknown)} (known: {', '.join(sorted(inv.sites))})")
-    room_pc = role_defaults("room_pc")
     selected = []
     for h in fleet.with_role("room_pc"):
         if (sites and h.site not in sites) or (rooms is not None and h.name not in rooms):
@@ -57,16 +56,19 @@ def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str
         ep = next(e for e in inv.sites[h.site]["endpoints"] if e["id"] == h.name)
         profile = inv.codec_profiles[ep["profile"]]
         selected.append({"id": h.name, "site": h.site, "profile": ep["profile"], "address": addr(h.address),
-                         "sip_port": room_pc["baresip_sip_port"], "audio": CODECS[profile["audio"]["codec"]].sdp,
-                         "video": CODECS[profile["video"]["codec"]].sdp})
+                         "sip_port": host_knobs(inventory, h.name, "room_pc")["baresip_sip_port"],
+                         "audio": CODECS[profile["audio"]["codec"]].sdp, "video": CODECS[profile["video"]["codec"]].sdp})
     if not selected:
         raise PreflightError("no bridge room system to check" + (" in the lab" if fleet.lab else ""))
-    ng_port = role_defaults("media_relay")["rtpengine_ng_port"]
-    return registrars[0].name, {
+    def ng_port(host_name):
+        return host_knobs(inventory, host_name, "media_relay")["rtpengine_ng_port"]
+
+    probe = registrars[0].name
+    return probe, {
         "domain": inv.province["sip_domain"],
-        "slot_ports": [s["ctrl_port"] for s in slots(role_defaults("preflight_probe"))],
-        "relays": [[addr(h.address), ng_port] for h in fleet.with_role("media_relay")] or
-                  [[addr(h["address"]), ng_port] for h in inv.hosts.values() if h["role"] == "media_relay"],
+        "slot_ports": [s["ctrl_port"] for s in slots(host_knobs(inventory, probe, "preflight_probe"))],
+        "relays": [[addr(h.address), ng_port(h.name)] for h in fleet.with_role("media_relay")] or
+                  [[addr(h["address"]), ng_port(hid)] for hid, h in inv.hosts.items() if h["role"] == "media_relay"],
         "media_seconds": media_seconds, "rtcp_grace": 8.0, "answer_timeout": 10.0,
         "rooms": selected, **LIMITS,
     }

@@ -29,6 +29,7 @@ COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 
 FORMATS = {
     "slug": "a lowercase slug (a-z, 0-9, single '-' between words)",
+    "group_name": "a group name (a-z, 0-9 and '_', as gbtt names its groups)",
     "hostname": "a lowercase DNS name",
     "phone": "a Vietnamese phone number in international form, e.g. '+84 256 3822 123'",
     "email": "an e-mail address",
@@ -79,6 +80,7 @@ def _is_timezone(value: str) -> bool:
 
 _CHECKS = {
     "slug": SLUG.match,
+    "group_name": re.compile(r"^[a-z][a-z0-9_]*$").match,
     "hostname": HOSTNAME.match,
     "phone": PHONE.match,
     "email": EMAIL.match,
@@ -124,8 +126,18 @@ def registry() -> cerberus.schema.SchemaRegistry:
 ALLOWED_FROM = {"codecs.audio": lambda: codecs.names("audio"), "codecs.video": lambda: codecs.names("video")}
 
 
+def _knobs_schema() -> dict:
+    """Every component's knob, of its default's type (roles/*/defaults/main.yml)."""
+    from .desired.knobs import knobs
+
+    types = {bool: "boolean", int: "integer", str: "string", list: "list", dict: "dict", float: "number"}
+    return {name: {"type": types[type(default)]} for name, (_, default) in sorted(knobs().items())}
+
+
 def _plain(value):
     if isinstance(value, dict):
+        if value.keys() == {"knobs_from"}:  # schemas/knobs.yml: generated from the roles' defaults
+            return _knobs_schema()
         if "allowed_from" in value:
             value = {**{k: v for k, v in value.items() if k != "allowed_from"},
                      "allowed": ALLOWED_FROM[value["allowed_from"]]()}
@@ -141,7 +153,7 @@ def root_rule(kind: FileKind) -> dict:
     return {
         "type": "dict",
         "required": True,
-        "keysrules": {"type": "string", "check_with": "slug"},
+        "keysrules": {"type": "string", "check_with": kind.key_format},
         "valuesrules": {"type": "dict", "schema": kind.schema},
     }
 

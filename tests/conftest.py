@@ -69,4 +69,15 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.path.name in LAST_MODULES)  # stable: the rest keep their order
 
 
+def pytest_collection_finish(session):
+    """The molecule scenarios start now, in the background, when the session runs them."""
+    if session.config.option.collectonly:
+        return
+    if any(item.path.name == "test_molecule.py" and "results" in getattr(item, "fixturenames", ())
+           for item in session.items):
+        import molecule_runs
+
+        molecule_runs.start()
+
+
 BY_PYINFRA = "an-lao-pc"  # the room the deployed lab provisions with pyinfra

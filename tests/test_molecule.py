@@ -1,37 +1,23 @@
 """Every role with a molecule scenario passes it: the lab's image, podman
-driver, systemd, converge, idempotence, testinfra verify.  The scenarios run
-four at a time (they mostly wait on apt and systemd)."""
+driver, systemd, converge, idempotence, testinfra verify. The scenarios run
+in the background from the session's start (tests/molecule_runs.py), three
+at a time; this module waits for them."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+import molecule_runs
 from gbtt.components import COMPONENTS
-from gbtt.lab import aptcache
-from gbtt.lab.image import ensure_image
-from gbtt.paths import LAB_DIR, REPO
 
 pytestmark = pytest.mark.lab
-SCENARIOS = sorted(p.parent.parent.parent.name for p in (REPO / "roles").glob("*/molecule/default/molecule.yml"))
-PARALLEL = 4
-
-
-def run_scenario(role: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1",
-               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
-    return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env)
+SCENARIOS = molecule_runs.SCENARIOS
 
 
 @pytest.fixture(scope="module")
 def results():
-    aptcache.ensure(log=lambda *_: None)
-    ensure_image(log=lambda *_: None)
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        return dict(zip(SCENARIOS, pool.map(run_scenario, SCENARIOS)))
+    return molecule_runs.results()
 
 
 def test_every_component_role_has_a_scenario():

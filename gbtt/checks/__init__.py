@@ -9,11 +9,17 @@ import json
 from pathlib import Path
 
 from ..desired import ComponentState, host_state
+from ..desired.model import host_knobs
 from ..inventory import default_inventory
 
 
 def model_state(model_host: str, component: str, lab: bool, inventory=None, address=None) -> ComponentState:
     return host_state(inventory or default_inventory(), model_host, lab=lab, address=address).components[component]
+
+
+def model_knobs(model_host: str, component: str, inventory=None) -> dict:
+    """The component's knobs on that host of the model, overrides included."""
+    return host_knobs(inventory or default_inventory(), model_host, component)
 
 
 def check_applied(host, state: ComponentState) -> None:

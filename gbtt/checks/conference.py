@@ -6,10 +6,9 @@ rooms and those of the meetings booked present in VideoRoom and AudioBridge."""
 from __future__ import annotations
 
 from ..desired.components.conference import meeting_rooms, standing_rooms
-from ..desired.context import role_defaults
 from ..inventory import default_inventory, load
 from ..meetings import now_utc
-from . import check_applied, model_state, run_probe
+from . import check_applied, model_knobs, model_state, run_probe
 
 JCFG = "/etc/janus/janus.jcfg"
 
@@ -18,7 +17,7 @@ def check_conference(host, model_host: str, lab: bool, address: str, peer=None, 
     """`peer` (default: the server itself) is where the API calls come from (a room)."""
     state = model_state(model_host, "conference", lab, inventory, address=address)
     check_applied(host, state)
-    knobs = role_defaults("conference")
+    knobs = model_knobs(model_host, "conference", inventory)
     public = f"https://{address}:{knobs['janus_https_port']}/janus"
     info = run_probe(peer or host, "janus", "info", public)
     assert info.get("janus") == "server_info", f"Janus info through nginx: {info}"

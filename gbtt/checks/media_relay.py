@@ -2,14 +2,13 @@
 the ng protocol from the SIP registrar: `ping` -> `pong`, and statistics."""
 from __future__ import annotations
 
-from ..desired.context import role_defaults
-from . import check_applied, model_state, run_probe
+from . import check_applied, model_knobs, model_state, run_probe
 
 
 def check_media_relay(host, model_host: str, lab: bool, address: str, peer=None, inventory=None) -> None:
     """`peer` (default: the relay itself) is where the ng commands come from (the registrar)."""
     check_applied(host, model_state(model_host, "media_relay", lab, inventory, address=address))
-    port = role_defaults("media_relay")["rtpengine_ng_port"]
+    port = model_knobs(model_host, "media_relay", inventory)["rtpengine_ng_port"]
     control = peer or host
     pong = run_probe(control, "rtpengine", "ping", address, port)
     assert pong.get("result") == "pong", f"ng ping: {pong}"

@@ -5,13 +5,12 @@ registrar when one is reachable."""
 from __future__ import annotations
 
 from ..desired.components.preflight_probe import slots
-from ..desired.context import role_defaults
-from . import check_applied, model_state, run_probe
+from . import check_applied, model_knobs, model_state, run_probe
 
 
 def check_room_pc(host, model_host: str, lab: bool, address: str, registered: bool = True, inventory=None) -> None:
     check_applied(host, model_state(model_host, "room_pc", lab, inventory, address=address))
-    info = run_probe(host, "baresip", role_defaults("room_pc")["baresip_ctrl_port"], "reginfo")
+    info = run_probe(host, "baresip", model_knobs(model_host, "room_pc", inventory)["baresip_ctrl_port"], "reginfo")
     assert info.get("ok"), f"baresip's local control does not answer: {info}"
     assert f"sip:{model_host}@" in info.get("data", ""), f"baresip runs another account: {info.get('data', '')[:200]}"
     if registered:
@@ -20,7 +19,7 @@ def check_room_pc(host, model_host: str, lab: bool, address: str, registered: bo
 
 def check_preflight_probe(host, model_host: str, lab: bool, address: str, inventory=None) -> None:
     check_applied(host, model_state(model_host, "preflight_probe", lab, inventory, address=address))
-    user = role_defaults("preflight_probe")["probe_sip_user"]
-    for slot in slots(role_defaults("preflight_probe")):
+    user = model_knobs(model_host, "preflight_probe", inventory)["probe_sip_user"]
+    for slot in slots(model_knobs(model_host, "preflight_probe", inventory)):
         info = run_probe(host, "baresip", slot["ctrl_port"], "reginfo")
         assert info.get("ok") and f"sip:{user}@" in info.get("data", ""), f"probe slot {slot['slot']}: {info}"

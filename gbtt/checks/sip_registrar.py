@@ -4,16 +4,15 @@ the vault's password and refused with a wrong one."""
 from __future__ import annotations
 
 from ..desired.components.sip_registrar import sip_accounts
-from ..desired.context import role_defaults
 from ..inventory import default_inventory, load
-from . import check_applied, model_state, run_probe
+from . import check_applied, model_knobs, model_state, run_probe
 
 
 def check_sip_registrar(host, model_host: str, lab: bool, address: str, peer=None, inventory=None) -> None:
     """`peer` (default: the registrar itself) is where the SIP traffic comes from (a room)."""
     state = model_state(model_host, "sip_registrar", lab, inventory, address=address)
     check_applied(host, state)
-    knobs = role_defaults("sip_registrar")
+    knobs = model_knobs(model_host, "sip_registrar", inventory)
     probe = peer or host
     for proto, port in (("udp", knobs["kamailio_sip_port"]), ("tcp", knobs["kamailio_sip_port"]),
                         ("tls", knobs["kamailio_tls_port"])):

@@ -3,8 +3,7 @@ allocation with a credential derived from the vault's secret (relaying
 between two clients, turnutils_uclient -y) and refusing a wrong one."""
 from __future__ import annotations
 
-from ..desired.context import role_defaults
-from . import check_applied, model_state
+from . import check_applied, model_knobs, model_state
 
 
 def uclient(host, address: str, port: int, tcp: bool = False, wrong_secret: bool = False):
@@ -19,7 +18,7 @@ def uclient(host, address: str, port: int, tcp: bool = False, wrong_secret: bool
 
 def check_turn(host, model_host: str, lab: bool, address: str, inventory=None) -> None:
     check_applied(host, model_state(model_host, "turn", lab, inventory, address=address))
-    port = role_defaults("turn")["coturn_port"]
+    port = model_knobs(model_host, "turn", inventory)["coturn_port"]
     for tcp in (False, True):
         good = uclient(host, address, port, tcp)
         out = good.stdout + good.stderr

@@ -11,6 +11,7 @@ import yaml
 
 from ..hostinventory import LAB_GATEWAY, ManagedHost, lab_address, managed_hosts
 from ..meetings import now_utc
+from .knobs import for_component
 from ..paths import REPO, TEMPLATE_DIR
 
 
@@ -33,8 +34,10 @@ def render_template(template: str, **values) -> str:
 
 
 class HostContext:
-    def __init__(self, inv, host: ManagedHost, lab: bool, address: str | None = None, now=None):
+    def __init__(self, inv, host: ManagedHost, lab: bool, address: str | None = None, now=None,
+                 overrides: dict | None = None):
         self.inv, self.host, self.lab = inv, host, lab
+        self.overrides = overrides or {}  # knob -> value (gbtt.desired.knobs)
         self.now = now or now_utc()  # what is booked from now on is provisioned
         self._address = None if address == self.addr(host.address) else address  # playing itself: no override
         self._secrets = None
@@ -74,7 +77,8 @@ class HostContext:
 
     # -- everything else --------------------------------------------------
     def defaults(self, component: str) -> dict:
-        return role_defaults(component)
+        """A component's knobs: its role's defaults, with this host's overrides."""
+        return for_component(component, self.overrides)
 
     @property
     def secrets(self) -> dict:

@@ -9,6 +9,7 @@ from ..components import COMPONENTS
 from ..hostinventory import ManagedHost, managed_hosts
 from ..validate import load_valid
 from .context import HostContext
+from .knobs import for_component, inventory_overrides
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,12 @@ def _mtime_key(root: Path):
 
 
 def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, address: str | None = None,
-               now=None) -> HostState:
+               now=None, knobs: dict | None = None) -> HostState:
     """The state of `host_name`; `address` makes another machine (a molecule
     instance) play that host at its own address; `now` (default: the clock)
-    decides which booked meetings are still to be provisioned."""
+    decides which booked meetings are still to be provisioned; `knobs` are an
+    engine's run-time overrides (gbtt.desired.knobs.pick), over those of the
+    inventory's group_vars and host_vars."""
     from .components import BUILDERS
 
     root = Path(inventory_dir).resolve()
@@ -101,10 +104,21 @@ def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, add
     hosts = {h.name: h for h in managed_hosts(inv)}
     if host_name not in hosts:
         raise KeyError(f"{host_name} is not a managed host of {root} (known: {', '.join(sorted(hosts))})")
-    ctx = HostContext(inv, hosts[host_name], lab, address, now)
+    overrides = {**inventory_overrides(inv, hosts[host_name]), **(knobs or {})}
+    ctx = HostContext(inv, hosts[host_name], lab, address, now, overrides)
     names = [n for n in components_for(hosts[host_name]) if n in BUILDERS]
     # every component but common first: common's firewall opens their ports
     built = {name: BUILDERS[name](ctx) for name in names if name != "common"}
     if "common" in names:
         built = {"common": BUILDERS["common"](ctx, [p for c in built.values() for p in c.ports]), **built}
     return HostState(host_name, built)
+
+
+def host_knobs(inventory_dir: Path | str, host_name: str, component: str) -> dict:
+    """A component's knobs on a host, with the inventory's overrides (what the
+    deploys used, unless an engine was given others at run time): for the
+    checks and probes that must speak to the ports the host was given."""
+    root = Path(inventory_dir).resolve()
+    inv = _inventory(str(root), _mtime_key(root))
+    host = next(h for h in managed_hosts(inv) if h.name == host_name)
+    return for_component(component, inventory_overrides(inv, host))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..codecs import CODECS
 from ..hostinventory import managed_hosts
-from .context import role_defaults
+from .knobs import for_component, inventory_overrides
 
 # A lab router's one interface, on the lab network (gbtt.lab)
 LAB_UPLINK = "eth0"
@@ -103,9 +103,12 @@ def policy(ctx_addr, inv, device: str, lab: bool) -> Policy:
     for source in inv.province["ntp_sources"]:
         if source[0].isdigit() and ipaddress.IPv4Address(source) in centre:
             acl.append(AclEntry("udp", ctx_addr(source), "123", "NTP from the province's source"))
-    room_rtp = role_defaults("room_pc")["baresip_rtp_ports"]  # the rooms' own RTP ports, both directions
-    if room_rtp not in media:
-        media.insert(0, room_rtp)
+    # the rooms' own RTP ports, both directions (the site's Linux room PCs', with their overrides)
+    rooms = [h for h in managed_hosts(inv) if h.site == dev["site"] and "baresip" in h.groups]
+    for overrides in [inventory_overrides(inv, h) for h in rooms] or [{}]:
+        room_rtp = for_component("room_pc", overrides)["baresip_rtp_ports"]
+        if room_rtp not in media:
+            media.insert(0, room_rtp)
     peer, bandwidth = uplink(inv, device) or (None, site["network"]["uplink_mbps"])
     routes = []
     if peer:

@@ -254,7 +254,9 @@ def write_state(lab: Lab, profile: str, image: str, hosts: list[LabHost]) -> Non
     lines = [f"# gbtt lab '{lab.name}': ssh -F {lab.state_dir / 'ssh_config'} HOST"]
     for h in hosts:
         lines += [f"Host {h.name}", f"  HostName {h.address}", "  User root", f"  IdentityFile {lab.key}",
-                  "  StrictHostKeyChecking no", "  UserKnownHostsFile /dev/null", "  LogLevel ERROR"]
+                  "  StrictHostKeyChecking no", "  UserKnownHostsFile /dev/null", "  LogLevel ERROR",
+                  # one connection per host, shared by the commands of the checks (audit, preflight, tests)
+                  "  ControlMaster auto", f"  ControlPath {lab.state_dir / 'cm-%C'}", "  ControlPersist 60s"]
     (lab.state_dir / "ssh_config").write_text("\n".join(lines) + "\n")
 
 

@@ -63,4 +63,4 @@ def known(names, value=None) -> str:
     return f"({hint}known: {shown})"
 
 
-from . import addresses, bookings, capacity, consistency, network, references  # noqa: E402,F401  (registers the rules)
+from . import addresses, bookings, capacity, consistency, knobs, network, references  # noqa: E402,F401  (registers the rules)

@@ -56,3 +56,14 @@ class InventoryModule(BaseInventoryPlugin):
                 self.inventory.add_child(group, h.name)
             for key, value in h.vars.items():
                 self.inventory.set_variable(h.name, key, value)
+        # knob overrides of the gbtt inventory's group_vars/ and host_vars/ (validated above): inventory
+        # variables, so that Ansible's precedence puts them over the roles' defaults and under -e
+        from gbtt.hostinventory import knob_files
+
+        group_vars, host_vars = knob_files(source)
+        for group, values in group_vars.items():
+            for key, value in values.items():
+                self.inventory.set_variable(group, key, value)
+        for host, values in host_vars.items():
+            for key, value in values.items():
+                self.inventory.set_variable(host, key, value)

@@ -41,9 +41,14 @@ class LookupModule(LookupBase):
         from gbtt.desired import host_state
         from gbtt.problems import InventoryInvalid
 
+        from gbtt.desired.knobs import candidates, pick
+
+        knobs, problems = pick({k: self._templar.template(variables[k]) for k in candidates(variables or {})})
+        if problems:
+            raise AnsibleLookupError("knob overrides (group_vars, host_vars, -e):\n" + "\n".join(problems))
         try:
             state = host_state(self.get_option("inventory"), self.get_option("host"), lab=self.get_option("lab"),
-                               address=self.get_option("address") or None)
+                               address=self.get_option("address") or None, knobs=knobs)
         except InventoryInvalid as exc:
             raise AnsibleLookupError(f"gbtt inventory is invalid:\n{exc}") from None
         except KeyError as exc:

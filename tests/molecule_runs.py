@@ -1,0 +1,43 @@
+"""Every role's molecule scenario, run in the background from the start of
+a session that selects tests/test_molecule.py (conftest's
+pytest_collection_finish), so that they overlap the lab modules that come
+before it; test_molecule waits for them. The scenarios have their own
+containers on podman's default network: they share nothing with the lab but
+the base image and the package cache, both made ready before they start."""
+from __future__ import annotations
+
+import os
+import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from gbtt.lab import aptcache
+from gbtt.lab.image import ensure_image
+from gbtt.lab.podman import podman
+from gbtt.paths import LAB_DIR, REPO
+
+SCENARIOS = sorted(p.parent.parent.parent.name for p in (REPO / "roles").glob("*/molecule/default/molecule.yml"))
+PARALLEL = 3  # on 2 cores, beside the lab's own tests
+_runs: dict[str, Future] = {}
+
+
+def run_scenario(role: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1",
+               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
+    return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env)
+
+
+def start() -> None:
+    if _runs:
+        return
+    aptcache.ensure(log=lambda *_: None)
+    ensure_image(log=lambda *_: None)
+    for role in SCENARIOS:  # an instance left by an interrupted run
+        podman("rm", "-f", "-t", "1", f"gbtt-molecule-{role.replace('_', '-')}", check=False)
+    pool = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="molecule")
+    _runs.update({role: pool.submit(run_scenario, role) for role in SCENARIOS})
+    pool.shutdown(wait=False)
+
+
+def results() -> dict[str, subprocess.CompletedProcess]:
+    start()  # a no-op when the session started them
+    return {role: future.result() for role, future in _runs.items()}
