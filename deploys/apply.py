@@ -53,7 +53,7 @@ def config_file(path: str, content: str, mode: str = "0644", user: str = "root",
     if state.config.DIFF and not secret:
         current = host.get_fact(FileContents, path=path) or []
         host.log(f"Will write {path}", logger.info)
-        from pyinfra.api.util import generate_color_diff  # noqa: PLC0415
+        from pyinfra.operations.util.files import generate_color_diff  # noqa: PLC0415
 
         for line in generate_color_diff([line + "\n" for line in current], content.splitlines(keepends=True)):
             logger.info("  %s", line)
@@ -105,10 +105,14 @@ def apply(component: str) -> None:
                         message=f"{freeze['message']}. Refused: this run would change {', '.join(pending)}")
         return
     if s.packages:
-        apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400, no_recommends=True)
+        # the package lists are refreshed only when a package is missing (as the role does: a host that
+        # another engine provisioned has them all, and nothing to do)
+        missing = [p for p in s.packages if p not in host.get_fact(DebPackages)]
+        apt.packages(name="packages", packages=s.packages, update=bool(missing), cache_time=86400,
+                     no_recommends=True)
     for user in s.users:
         server.user(name=f"system user {user}", user=user, system=True, shell="/usr/sbin/nologin",
-                    home="/nonexistent", create_home=False)
+                    home="/nonexistent", create_home=False, ensure_home=False)  # /nonexistent must not exist
     changed = []
     for d in sorted({f.path.rsplit("/", 1)[0] for f in s.files}):
         files.directory(name=f"directory {d}", path=d, mode="0755")

@@ -18,7 +18,7 @@ def remote(lab, name):
 
 def ansible(*args, inventory="lab/ansible.gbtt.yml", env=None):
     return subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "playbooks/site.yml", *args],
-                          capture_output=True, text=True, cwd=REPO, env=env)
+                          capture_output=True, text=True, cwd=REPO, env=env, stdin=subprocess.DEVNULL)
 
 
 def recap(out: str, host: str) -> dict:

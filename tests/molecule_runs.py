@@ -23,7 +23,8 @@ _runs: dict[str, Future] = {}
 def run_scenario(role: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1",
                PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
-    return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env)
+    return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL)  # Ansible refuses a stdin another process made non-blocking
 
 
 def start() -> None:
