@@ -220,7 +220,7 @@ def test_a_knob_override_changes_the_file_in_both_engines(deployed_lab, tmp_path
     for run in (a, p):
         out = run.stdout + run.stderr
         assert run.returncode != 0 and "unknown knob 'kamailio_max_expire' (did you mean 'kamailio_max_expires'?" in out
-        assert "Traceback" not in out, out[-3000:]
+        assert not re.search(r'File ".*/(gbtt|deploys|plugins)/', out), out[-3000:]  # no traceback of ours
     assert remote(lab, "mcu-sip-01").file("/etc/kamailio/kamailio.cfg").sha256sum == before
 
 
