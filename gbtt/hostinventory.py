@@ -114,6 +114,11 @@ def apply_lab_overlay(inv, hosts: list[ManagedHost]) -> list[ManagedHost]:
 
 
 def hosts_for(source: Path | str, overlay: str | None = None) -> list[ManagedHost]:
+    return inventory_and_hosts(source, overlay)[1]
+
+
+def inventory_and_hosts(source: Path | str, overlay: str | None = None) -> tuple:
+    """The validated inventory and its managed hosts (the overlay's addresses if one is given)."""
     inv = load_valid(source)
     hosts = managed_hosts(inv)
     for h in hosts:
@@ -122,15 +127,14 @@ def hosts_for(source: Path | str, overlay: str | None = None) -> list[ManagedHos
         hosts = apply_lab_overlay(inv, hosts)
     elif overlay:
         raise ValueError(f"unknown overlay {overlay!r} (known: lab)")
-    return hosts
+    return inv, hosts
 
 
-def knob_files(source: Path | str) -> tuple[dict, dict]:
+def knob_files(inv) -> tuple[dict, dict]:
     """The knob overrides of the inventory's group_vars and host_vars, as plain
     data: ({group: {knob: value}}, {host: {knob: value}})."""
     from .desired.knobs import plain  # noqa: PLC0415 (the model imports this module)
 
-    inv = load_valid(source)
     return plain(inv.get("group_vars")), plain(inv.get("host_vars"))
 
 
@@ -138,13 +142,12 @@ def pyinfra_groups(source: Path | str, overlay: str | None = None) -> dict[str, 
     """Groups for a pyinfra inventory file: {group: [(host, data), ...]}.
     On an invalid inventory, prints the problems and exits 1, as `gbtt validate` does."""
     try:
-        hosts = hosts_for(source, overlay)
+        inv, hosts = inventory_and_hosts(source, overlay)
     except InventoryInvalid as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
     from .desired.knobs import inventory_overrides  # noqa: PLC0415 (the model imports this module)
 
-    inv = load_valid(source)
     groups: dict[str, list] = {}
     for h in hosts:
         if not h.linux:

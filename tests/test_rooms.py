@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REAL
 from gbtt.desired import host_state
-from gbtt.desired.context import role_defaults
+from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
 
 INV = load(REAL)

@@ -7,19 +7,12 @@ import functools
 import ipaddress
 
 import jinja2
-import yaml
 
 from ..hostinventory import LAB_GATEWAY, ManagedHost, lab_address, managed_hosts
 from ..meetings import now_utc
 from .knobs import for_component
-from ..paths import REPO, TEMPLATE_DIR
+from ..paths import TEMPLATE_DIR
 
-
-@functools.lru_cache(maxsize=None)
-def role_defaults(component: str) -> dict:
-    """The documented knobs of a component: roles/<component>/defaults/main.yml."""
-    path = REPO / "roles" / component / "defaults" / "main.yml"
-    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
 
 
 @functools.lru_cache(maxsize=1)

@@ -101,6 +101,11 @@ def pick(variables: Mapping) -> tuple[dict, list[str]]:
     return found, problems
 
 
+def role_defaults(component: str) -> dict:
+    """A component's knobs as its role defines them (roles/<component>/defaults/main.yml)."""
+    return for_component(component, {})
+
+
 def for_component(component: str, overrides: Mapping) -> dict:
     """A component's knobs: its defaults with the overrides that name them."""
     out = {}

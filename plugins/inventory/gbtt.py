@@ -41,12 +41,12 @@ class InventoryModule(BaseInventoryPlugin):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
-        from gbtt.hostinventory import hosts_for
+        from gbtt.hostinventory import inventory_and_hosts, knob_files
         from gbtt.problems import InventoryInvalid
 
         source = os.path.normpath(os.path.join(os.path.dirname(path), self.get_option("source")))
         try:
-            hosts = hosts_for(source, self.get_option("overlay") or None)
+            inv, hosts = inventory_and_hosts(source, self.get_option("overlay") or None)
         except InventoryInvalid as exc:
             raise AnsibleParserError(f"gbtt inventory {source} is invalid:\n{exc}") from None
         for h in hosts:
@@ -58,9 +58,7 @@ class InventoryModule(BaseInventoryPlugin):
                 self.inventory.set_variable(h.name, key, value)
         # knob overrides of the gbtt inventory's group_vars/ and host_vars/ (validated above): inventory
         # variables, so that Ansible's precedence puts them over the roles' defaults and under -e
-        from gbtt.hostinventory import knob_files
-
-        group_vars, host_vars = knob_files(source)
+        group_vars, host_vars = knob_files(inv)
         for group, values in group_vars.items():
             for key, value in values.items():
                 self.inventory.set_variable(group, key, value)
