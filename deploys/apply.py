@@ -3,20 +3,21 @@ roles/gbtt_component/tasks/main.yml."""
 from __future__ import annotations
 
 import hashlib
+import json
 from io import StringIO
 
 from pyinfra import host, logger, state
 from pyinfra.api import FileUploadCommand, operation
 from pyinfra.api.exceptions import PyinfraError
-from pyinfra.facts.deb import DebPackages
-from pyinfra.facts.files import File, FileContents, Sha256File
-from pyinfra.facts.server import Command, Users
-from pyinfra.facts.systemd import SystemdEnabled, SystemdStatus
+from pyinfra.facts.files import FileContents, Sha256File
 from pyinfra.operations import apt, files, python, server, systemd
 
 from gbtt.desired import ComponentState, host_state
+from gbtt.desired.drift import DIR_MODE, SYSTEM_USER, drift, spec_of
 from gbtt.desired.knobs import candidates, pick
 from gbtt.freeze import status
+
+from .facts import HostFacts
 
 
 def desired(component: str) -> ComponentState:
@@ -65,28 +66,6 @@ def config_file(path: str, content: str, mode: str = "0644", user: str = "root",
     yield f"mv -f {candidate} {path}"
 
 
-def pending_changes(s: ComponentState) -> list[str]:
-    """What applying `s` would change, read from facts only (nothing runs)."""
-    out = []
-    installed = host.get_fact(DebPackages)
-    missing = [p for p in s.packages if p not in installed]
-    if missing:
-        out.append("packages " + " ".join(missing))
-    users = host.get_fact(Users)
-    out += [f"user {u}" for u in s.users if u not in users]
-    for f in s.files:
-        info = host.get_fact(File, path=f.path)
-        if (host.get_fact(Sha256File, path=f.path) != hashlib.sha256(f.content.encode()).hexdigest()
-                or not info or (info["user"], info["group"], info["mode"]) != (f.owner, f.group, int(f.mode))):
-            out.append(f.path)
-    running, enabled = host.get_fact(SystemdStatus), host.get_fact(SystemdEnabled)
-    for svc in s.services:
-        unit = f"{svc.name}.service"
-        if running.get(unit) != svc.running or enabled.get(unit) != svc.enabled:
-            out.append(f"service {svc.name}")
-    return out
-
-
 def _refuse(message: str) -> None:
     raise RuntimeError(message)
 
@@ -98,25 +77,27 @@ def apply(component: str) -> None:
                     drill=str(host.data.get("gbtt_freeze_in_lab", "")).lower() in ("1", "true", "yes"))
     if freeze["overridden"]:
         host.log(freeze["message"], logger.warning)
+    # one call learns what the host holds; only what differs is applied (everything when a package is missing)
+    differs = drift(host.get_fact(HostFacts, spec=json.dumps(spec_of(s), sort_keys=True)), s)
     if freeze["frozen"]:  # Art. 7.5.b: only looked at; refused if anything would change
-        pending = pending_changes(s)
-        if pending:
+        if differs.changes():
             python.call(name=f"{component}: change freeze (Art. 7.5.b)", function=_refuse,
-                        message=f"{freeze['message']}. Refused: this run would change {', '.join(pending)}")
+                        message=f"{freeze['message']}. Refused: this run would change {', '.join(differs.changes())}")
         return
-    if s.packages:
-        # the package lists are refreshed only when a package is missing (as the role does: a host that
-        # another engine provisioned has them all, and nothing to do)
-        missing = [p for p in s.packages if p not in host.get_fact(DebPackages)]
-        apt.packages(name="packages", packages=s.packages, update=bool(missing), cache_time=86400,
-                     no_recommends=True)
-    for user in s.users:
-        server.user(name=f"system user {user}", user=user, system=True, shell="/usr/sbin/nologin",
-                    home="/nonexistent", create_home=False, ensure_home=False)  # /nonexistent must not exist
+    todo = differs.plan(s)
+    if not todo["any"]:
+        return
+    if todo["packages"]:  # the package lists are refreshed only when a package is missing, as the role does
+        apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400, no_recommends=True)
+    for user in todo["users"]:
+        server.user(name=f"system user {user}", user=user, system=True, shell=SYSTEM_USER["shell"],
+                    home=SYSTEM_USER["home"], create_home=False, ensure_home=False)  # /nonexistent must not exist
     changed = []
-    for d in sorted({f.path.rsplit("/", 1)[0] for f in s.files}):
-        files.directory(name=f"directory {d}", path=d, mode="0755")
+    for d in todo["dirs"]:
+        files.directory(name=f"directory {d}", path=d, mode=DIR_MODE)
     for f in s.files:
+        if f.path not in todo["files"]:
+            continue
         op = config_file(name=f"file {f.path}", path=f.path, content=f.content, mode=f.mode,
                          user=f.owner, group=f.group, validate=f.validate, secret=f.secret)
         changed.append((op, f.restart))
@@ -125,12 +106,14 @@ def apply(component: str) -> None:
     for op, wants in changed:
         for item in wants:
             restarts.setdefault(item, []).append(op.did_change)
-    stale_units = bool(s.units_check) and "yes" in (host.get_fact(Command, s.units_check) or "").split()
+    stale_units = todo["stale_units"]
     reload_units = restarts.pop("daemon-reload", [])
     if reload_units or stale_units:  # unit files changed now, or on disk since systemd read them (a failed run)
         systemd.daemon_reload(name="systemd reloads unit files",
                               _if=(lambda: True) if stale_units else _any(reload_units))
     for svc in s.services:
+        if svc.name not in todo["services"]:
+            continue
         systemd.service(name=f"service {svc.name}", service=svc.name,
                         running=svc.running, enabled=svc.enabled)
     for item, conditions in restarts.items():

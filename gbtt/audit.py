@@ -9,10 +9,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .checks import DEFAULT_SECRETS, check_applied, check_no_default_secrets
+from .checks import check_applied, check_no_default_secrets, gather, secrets_commands
+from .checks.common import READS as common_reads
 from .checks.common import check_common, check_time_synchronised
-from .components import COMPONENTS, check
+from .components import COMPONENTS, check, check_reads
 from .desired import host_state
+from .desired.drift import spec_of
 from .remote import Fleet, write_report
 
 
@@ -29,35 +31,41 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
         name = next((h.name for h in hosts if group in h.groups), None) if group else None
         return remote(name) if name else None
 
-    def checks_for(h):
+    def checks_for(h, comps, facts):
         addr = h.vars["ansible_host"]
-        yield "common", lambda: check_common(remote(h.name), h.name, lab=lab, inventory=inventory)
-        yield "time", lambda: check_time_synchronised(remote(h.name))
-        comps = host_state(inventory, h.name, lab=lab).components
-        if any(f.path in DEFAULT_SECRETS for c in comps.values() for f in c.files):
-            yield "secrets", lambda: [check_no_default_secrets(remote(h.name), c) for c in comps.values()]
+        yield "common", lambda: check_common(remote(h.name), h.name, lab=lab, inventory=inventory, facts=facts)
+        yield "time", lambda: check_time_synchronised(remote(h.name), facts=facts)
+        if any(secrets_commands(c) for c in comps.values()):
+            yield "secrets", lambda: [check_no_default_secrets(remote(h.name), c, facts) for c in comps.values()]
         for name, state in comps.items():
             if name == "common":
                 continue
             fn = check(name)
             if fn is None:  # files, packages and services as the model says
-                yield name, lambda state=state: check_applied(remote(h.name), state)
+                yield name, lambda state=state: check_applied(remote(h.name), state, facts)
             else:  # and its protocol, spoken from where its clients are
                 group = COMPONENTS[name].peer
                 yield name, lambda fn=fn, group=group: fn(remote(h.name), h.name, lab, addr, inventory=inventory,
-                                                          **({"peer": peer(group)} if group else {}))
+                                                          facts=facts, **({"peer": peer(group)} if group else {}))
 
     def run(h):
+        comps = host_state(inventory, h.name, lab=lab).components
+        reads = [*common_reads, *(r for c in comps.values() for r in secrets_commands(c)),
+                 *(r for name in comps if name != "common" for r in check_reads(name))]
+        try:  # one call learns what every check below compares with the model
+            facts = gather(remote(h.name), spec_of(*comps.values(), commands=reads, listening=True))
+        except Exception as exc:  # a host that does not answer: one finding, not one per component
+            return [{"host": h.name, "component": "reachable", "ok": False, "detail": _first_line(exc)}]
         rows = []
-        for component, run_check in checks_for(h):
+        for component, run_check in checks_for(h, comps, facts):
             try:
                 run_check()
                 rows.append({"host": h.name, "component": component, "ok": True, "detail": ""})
-            except Exception as exc:  # a failed check, or a host that does not answer: both are findings
+            except Exception as exc:  # a failed check is a finding
                 rows.append({"host": h.name, "component": component, "ok": False, "detail": _first_line(exc)})
         return rows
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    with ThreadPoolExecutor(max_workers=len(hosts) or 1) as pool:
         rows = [r for rs in pool.map(run, hosts) for r in rs]
     report = write_report(out_dir, "audit", lab, inventory, {"results": rows}) if out_dir else None
     return rows, report

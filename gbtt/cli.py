@@ -39,6 +39,18 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    from .plan import PlanError, plan, print_plan
+
+    try:
+        plans = plan(Path(args.inventory), args.rev, lab=args.lab)
+    except PlanError as exc:
+        print(f"gbtt plan: {exc}", file=sys.stderr)
+        return 1
+    print_plan(plans, args.rev, show_diff=not args.no_diff)
+    return 0
+
+
 def cmd_audit(args) -> int:
     from .audit import audit, print_table
 
@@ -159,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--host", action="append", help="only this host (repeatable)")
     r.add_argument("--out", default="out/render")
     r.add_argument("--lab", action="store_true", help="as deployed into the lab (198.18.0.0/15 addresses)")
+
+    pl = command("plan", cmd_plan, "what a deploy of the working tree would change against a git revision "
+                 "(no host contacted; secrets masked)")
+    pl.add_argument("--rev", default="HEAD", help="the git revision to compare with (default: HEAD)")
+    pl.add_argument("--lab", action="store_true", help="as deployed into the lab (198.18.0.0/15 addresses)")
+    pl.add_argument("--no-diff", action="store_true", help="name the files only")
 
     a = command("audit", cmd_audit, "check the live hosts against the model (Art. 5.5); dated JSON report")
     a.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")

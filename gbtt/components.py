@@ -7,9 +7,10 @@ A component NAME is this entry plus its own files:
     gbtt/desired/components/NAME.py   build(ctx) -> ComponentState
     roles/NAME/                       defaults (its knobs), meta (depends on gbtt_component), tasks, molecule scenario
     templates/NAME/                   what build() renders
-    gbtt/checks/NAME.py               check_NAME(host, model_host, lab, address, inventory=None), when it
-                                      speaks a protocol worth probing (else the audit checks its files,
-                                      packages and services as the model says)
+    gbtt/checks/NAME.py               check_NAME(host, model_host, lab, address, inventory=None, facts=None),
+                                      when it speaks a protocol worth probing (else the audit checks its
+                                      files, packages and services as the model says); READS: the read-only
+                                      commands it reads, gathered by the audit with the host's facts
 `gbtt new-component NAME` writes those files from a skeleton; the tests check
 that every entry has them (tests/test_components.py)."""
 from __future__ import annotations
@@ -78,6 +79,12 @@ def builder(name: str):
 def check(name: str):
     """check_NAME of a component that speaks a protocol (gbtt/checks/NAME.py), else None."""
     return getattr(importlib.import_module(f"gbtt.checks.{name}"), f"check_{name}") if COMPONENTS[name].probe else None
+
+
+def check_reads(name: str) -> tuple[str, ...]:
+    """The read-only commands a component's check reads (READS in gbtt/checks/NAME.py), which the
+    audit gathers with the host's other facts in one call."""
+    return getattr(importlib.import_module(f"gbtt.checks.{name}"), "READS", ()) if COMPONENTS[name].probe else ()
 
 
 def playbook() -> str:

@@ -14,11 +14,11 @@ from .validate import load_valid
 MASK = "********"
 
 
-def _secret_values(value) -> list[str]:
+def secret_values(value) -> list[str]:
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _secret_values(v)]
+        return [s for v in value.values() for s in secret_values(v)]
     if isinstance(value, list):
-        return [s for v in value for s in _secret_values(v)]
+        return [s for v in value for s in secret_values(v)]
     return [str(value)] if value not in (None, "") else []
 
 
@@ -30,7 +30,7 @@ def mask(text: str, secrets: list[str]) -> str:
 
 def render(inventory: Path, out: Path, hosts: list[str] | None = None, lab: bool = False) -> list[Path]:
     inv = load_valid(inventory)
-    secrets = _secret_values(inv.secrets())
+    secrets = secret_values(inv.secrets())
     names = [h.name for h in managed_hosts(inv) if components_for(h)]  # Linux hosts and vendor site routers
     unknown = sorted(set(hosts or ()) - set(names))
     if unknown:

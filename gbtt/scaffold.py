@@ -109,9 +109,10 @@ from __future__ import annotations
 from . import check_applied, model_state
 
 
-def check_{name}(host, model_host: str, lab: bool, address: str, inventory=None) -> None:
+def check_{name}(host, model_host: str, lab: bool, address: str, inventory=None, facts=None) -> None:
+    """`facts`: what the audit gathered of the host in one call (else check_applied gathers them)."""
     state = model_state(model_host, "{name}", lab, inventory=inventory, address=address)
-    check_applied(host, state)
+    check_applied(host, state, facts)
     # TODO: speak its protocol (gbtt/probes/), e.g. run_probe(host, "...", address, port)
 ''',
     }

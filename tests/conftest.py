@@ -70,9 +70,13 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_collection_finish(session):
-    """The molecule scenarios start now, in the background, when the session runs them."""
+    """The molecule scenarios and the linters start now, in the background, when the session runs them."""
     if session.config.option.collectonly:
         return
+    if any(item.path.name == "test_lint.py" for item in session.items):
+        import lint_runs
+
+        lint_runs.start()
     if any(item.path.name == "test_molecule.py" and "results" in getattr(item, "fixturenames", ())
            for item in session.items):
         import molecule_runs

@@ -34,7 +34,22 @@ def pyinfra(*args, inventory=REPO / "lab" / "pyinfra.py", env=None):
 
 
 def pyinfra_changes(out: str) -> int:
-    m = re.search(r"Grand total\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    m = re.search(r"Grand total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", out)  # all "-": no operation at all
     assert m, out[-3000:]
     assert m.group(3) == "-", f"pyinfra reported errors:\n{out[-3000:]}"
     return 0 if m.group(2) == "-" else int(m.group(2))
+
+
+def lab_copy(tmp_path, source):
+    """A copy of the inventory `source` reached in the lab (named as the real one:
+    the same lab), with the entries of both engines into it: (inventory
+    directory, Ansible's inventory file, pyinfra's inventory file, pyinfra's env)."""
+    import os
+    import shutil
+
+    inv = tmp_path / "binh-dinh"
+    shutil.copytree(source, inv)
+    (tmp_path / "lab.gbtt.yml").write_text("plugin: gbtt\nsource: binh-dinh\noverlay: lab\n")
+    (tmp_path / "pyinfra_lab.py").write_text("from gbtt.hostinventory import pyinfra_groups\n"
+                                             f"globals().update(pyinfra_groups({str(inv)!r}, overlay='lab'))\n")
+    return inv, tmp_path / "lab.gbtt.yml", tmp_path / "pyinfra_lab.py", dict(os.environ, PYTHONPATH=str(REPO))

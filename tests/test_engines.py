@@ -11,7 +11,6 @@ Then the services answer their protocols, check and dry runs show a change
 without making it, and the checks catch a file edited by hand."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 
@@ -20,7 +19,7 @@ import testinfra
 
 from benchtools import run_quick
 from conftest import REAL, edit
-from labtools import BIN, ansible, pyinfra, pyinfra_changes, recap, remote
+from labtools import BIN, ansible, lab_copy, pyinfra, pyinfra_changes, recap, remote
 from gbtt.checks import check_applied
 from gbtt.checks.common import check_common
 from gbtt.checks.conference import check_conference
@@ -174,6 +173,21 @@ def test_whole_lab_deployed_then_audit_all_ok(deployed_lab, tmp_path):
     assert re.search(r"^\d+ check\(s\) on 8 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
 
 
+def test_the_other_engine_changes_nothing_on_rooms_and_routers(deployed_lab):
+    """Parity beyond the central hosts: the room PC pyinfra provisioned, Ansible
+    leaves as it is; the room PCs and the Linux router Ansible provisioned,
+    pyinfra leaves as they are (every kind of Linux host of the model)."""
+    from conftest import BY_PYINFRA
+
+    a = ansible("--limit", BY_PYINFRA)
+    assert a.returncode == 0 and recap(a.stdout, BY_PYINFRA)["changed"] == 0, a.stdout[-4000:]
+    others = ["quy-nhon-pc", "vp-ubnd-pc", "r-an-lao"]
+    p = pyinfra(*(arg for h in others for arg in ("--limit", h)))
+    out = p.stdout + p.stderr
+    assert p.returncode == 0 and all(re.search(rf"\[{h}\]\s+Connected", out) for h in others), out[-4000:]
+    assert pyinfra_changes(out) == 0, out[-4000:]
+
+
 def test_engines_refuse_an_invalid_inventory(tmp_path):
     import shutil
 
@@ -193,35 +207,53 @@ def test_a_knob_override_changes_the_file_in_both_engines(deployed_lab, tmp_path
     """A knob set in the inventory's group_vars, then given at run time (-e,
     --data), changes the rendered file in both engines (shown by check and
     dry runs); a misspelt knob stops both, one line, nothing done."""
-    import shutil
-
     lab = deployed_lab
-    inv = tmp_path / "binh-dinh"  # the same name as the real one: the same lab
-    shutil.copytree(REAL, inv)
+    inv, ansible_inv, pyinfra_inv, env = lab_copy(tmp_path, REAL)
     (inv / "group_vars").mkdir()
     (inv / "group_vars" / "sip_registrar.yml").write_text("kamailio_max_expires: 1800\n")
-    (tmp_path / "lab.gbtt.yml").write_text("plugin: gbtt\nsource: binh-dinh\noverlay: lab\n")
-    (tmp_path / "pyinfra_lab.py").write_text("from gbtt.hostinventory import pyinfra_groups\n"
-                                             f"globals().update(pyinfra_groups({str(inv)!r}, overlay='lab'))\n")
     host = ("--limit", "mcu-sip-01")
     line = 'modparam("registrar", "max_expires", {})'
     for extra, want in (((), 1800), (("-e", "kamailio_max_expires=2400"), 2400)):
-        a = ansible(*host, "--tags", "sip_registrar", "--check", "--diff", *extra, inventory=tmp_path / "lab.gbtt.yml")
+        a = ansible(*host, "--tags", "sip_registrar", "--check", "--diff", *extra, inventory=ansible_inv)
         assert a.returncode == 0 and f"+{line.format(want)}" in a.stdout, a.stdout[-3000:]
     for extra, want in (((), 1800), (("--data", "kamailio_max_expires=2400"), 2400)):
         p = pyinfra(*host, "--dry", "--diff", "--data", "gbtt_only=sip_registrar", *extra,
-                    inventory=tmp_path / "pyinfra_lab.py", env=dict(os.environ, PYTHONPATH=str(REPO)))
+                    inventory=pyinfra_inv, env=env)
         out = p.stdout + p.stderr
         assert p.returncode == 0 and line.format(want) in out, out[-3000:]
     before = remote(lab, "mcu-sip-01").file("/etc/kamailio/kamailio.cfg").sha256sum
-    a = ansible(*host, "-e", "kamailio_max_expire=60", inventory=tmp_path / "lab.gbtt.yml")
-    p = pyinfra(*host, "--data", "kamailio_max_expire=60", inventory=tmp_path / "pyinfra_lab.py",
-                env=dict(os.environ, PYTHONPATH=str(REPO)))
+    a = ansible(*host, "-e", "kamailio_max_expire=60", inventory=ansible_inv)
+    p = pyinfra(*host, "--data", "kamailio_max_expire=60", inventory=pyinfra_inv, env=env)
     for run in (a, p):
         out = run.stdout + run.stderr
         assert run.returncode != 0 and "unknown knob 'kamailio_max_expire' (did you mean 'kamailio_max_expires'?" in out
         assert not re.search(r'File ".*/(gbtt|deploys|plugins)/', out), out[-3000:]  # no traceback of ours
     assert remote(lab, "mcu-sip-01").file("/etc/kamailio/kamailio.cfg").sha256sum == before
+
+
+def test_a_planned_change_deploys_to_the_hosts_plan_names_only(deployed_lab, tmp_path):
+    """gbtt plan names the hosts an edit of one site changes; each engine's run
+    with --limit to them (check and dry runs) reaches those hosts and no other."""
+    from gbtt.plan import plan
+
+    inv, ansible_inv, pyinfra_inv, env = lab_copy(tmp_path, REAL)
+    git = ["git", "-C", str(inv), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "as deployed"], check=True)
+    edit(inv / "sites" / "an-lao.yml", "uplink_mbps: 20", "uplink_mbps: 30")
+    edit(inv / "network.yml", "{a: r-ttht, b: r-an-lao, bandwidth_mbps: 20,", "{a: r-ttht, b: r-an-lao, bandwidth_mbps: 30,")
+    hosts = [p.host for p in plan(inv, lab=True)]
+    assert hosts == ["r-an-lao"]
+    limit = ",".join(hosts)
+    a = ansible("--limit", limit, "--check", "--diff", inventory=ansible_inv)
+    assert a.returncode == 0 and "+tc class add dev \"$dev\" parent 1: classid 1:1 htb rate 30mbit" in a.stdout, \
+        a.stdout[-3000:]
+    assert set(re.findall(r"^(\S+)\s+: ok=", a.stdout, re.M)) == set(hosts), a.stdout[-2000:]
+    p = pyinfra("--limit", limit, "--dry", inventory=pyinfra_inv, env=env)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0 and set(re.findall(r"\[(\S+)\]\s+Connected", out)) == set(hosts), out[-3000:]
+    assert "file /usr/local/sbin/gbtt-tc" in out, out[-3000:]
 
 
 def test_bench_deploy_quick(lab):

@@ -216,3 +216,20 @@ def test_a_router_needs_interfaces_and_shares_add_up(inv_dir):
         "network.yml:5 network.qos_classes: the classes' shares add up to 55%, not the conference's 60% (conference_share_percent)",
         "network.yml:127 network.devices.r-an-lao: a router needs its interfaces: wan (the uplink) and lan (the room network)",
     ]
+
+
+def test_a_rule_crash_is_reported_unless_what_it_read_has_problems(inv_dir, monkeypatch):
+    """A rule that crashes is an internal error, even beside other problems;
+    it is skipped only when a collection it read has problems of its own."""
+    from gbtt import rules
+
+    def crashes_on_the_network(inv):
+        yield ("network",), str(inv.network["links"][9999])  # IndexError: a bug, not bad data
+
+    monkeypatch.setattr(rules, "RULES", [*rules.RULES, crashes_on_the_network])
+    edit(inv_dir / "sites" / "quy-nhon.yml", "profile: hd720", "profile: hd72")  # a problem elsewhere
+    found = lines(inv_dir)
+    assert any("internal error in rule crashes_on_the_network: IndexError" in line for line in found), found
+    edit(inv_dir / "network.yml", "bandwidth_mbps: 20,", "bandwidth_mbps: twenty,")  # now what it reads is wrong
+    found = lines(inv_dir)
+    assert not any("internal error" in line for line in found) and any("network.yml" in line for line in found), found

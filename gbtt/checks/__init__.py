@@ -4,11 +4,12 @@ scenarios, the lab tests and (later) `gbtt audit`.  Each takes a testinfra
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
+import shlex
 from pathlib import Path
 
 from ..desired import ComponentState, host_state
+from ..desired.drift import drift, spec_of
 from ..desired.model import host_knobs
 from ..inventory import default_inventory
 
@@ -22,30 +23,40 @@ def model_knobs(model_host: str, component: str, inventory=None) -> dict:
     return host_knobs(inventory or default_inventory(), model_host, component)
 
 
-def check_applied(host, state: ComponentState) -> None:
-    """Packages installed, services enabled and running, every managed file
-    exactly as the model renders it, with its owner and mode."""
-    for pkg in state.packages:
-        assert host.package(pkg).is_installed, f"package {pkg} is not installed"
-    for svc in state.services:
-        s = host.service(svc.name)
-        assert s.is_enabled == svc.enabled, f"service {svc.name}: enabled is {s.is_enabled}"
-        assert s.is_running == svc.running, f"service {svc.name}: running is {s.is_running}"
-    for f in state.files:
-        remote = host.file(f.path)
-        assert remote.exists, f"{f.path} is missing"
-        want = hashlib.sha256(f.content.encode()).hexdigest()
-        assert remote.sha256sum == want, f"{f.path} differs from what the model renders"
-        assert (remote.user, remote.group) == (f.owner, f.group), f"{f.path} owner {remote.user}:{remote.group}"
-        assert remote.mode == int(f.mode, 8), f"{f.path} mode {oct(remote.mode)}"
+def gather(host, spec: dict) -> dict:
+    """One call to the host (gbtt/probes/hoststate.py): what it holds of `spec`."""
+    return run_probe(host, "hoststate", base64.b64encode(json.dumps(spec).encode()).decode())
 
 
-def check_listening(host, allowed_ports: set[tuple[str, int]]) -> None:
+def applied_problems(facts: dict, state: ComponentState) -> list[str]:
+    """What differs between a host's facts (gather) and the component's state."""
+    return drift(facts, state).problems()
+
+
+def check_applied(host, state: ComponentState, facts: dict | None = None) -> None:
+    """Packages installed, system users present, services enabled and running,
+    every managed file exactly as the model renders it, with its owner and
+    mode: learnt in one call (or from `facts` gathered for the whole host)."""
+    problems = applied_problems(facts or gather(host, spec_of(state)), state)
+    assert not problems, "; ".join(problems)
+
+
+def command_output(host, command: str, facts: dict | None = None) -> str:
+    """A read-only command's output, from `facts` when it was gathered, else run now."""
+    if facts and command in facts["commands"]:
+        res = facts["commands"][command]
+        assert res["rc"] == 0, f"{command}: exit {res['rc']}: {res['stderr'].strip()[:200]}"
+        return res["stdout"]
+    return host.check_output(command)
+
+
+def check_listening(host, allowed_ports: set[tuple[str, int]], facts: dict | None = None) -> None:
     """Every socket listening beyond loopback is one the model asked for.
     UDP sockets on the kernel's ephemeral ports are clients (a resolver's),
     not services: services bind the fixed ports the model declares."""
-    low, high = map(int, host.file("/proc/sys/net/ipv4/ip_local_port_range").content_string.split())
-    for sock in host.socket.get_listening_sockets():
+    seen = (facts or gather(host, {"listening": True}))["listening"]
+    low, high = seen["ephemeral"]
+    for sock in seen["sockets"]:
         proto, rest = sock.split("://")
         if proto not in ("tcp", "udp"):
             continue
@@ -86,10 +97,15 @@ DEFAULT_SECRETS = {
 }
 
 
-def check_no_default_secrets(host, state: ComponentState) -> None:
+def secrets_commands(state: ComponentState) -> list[str]:
+    """Commands counting, on the host, a package's default secret left in a managed file."""
+    return [f"grep -c -F -- {shlex.quote(default)} {f.path} || true"
+            for f in state.files for default in DEFAULT_SECRETS.get(f.path, ())]
+
+
+def check_no_default_secrets(host, state: ComponentState, facts: dict | None = None) -> None:
     """No managed file keeps a package's default secret (counted on the host,
     never printed)."""
-    for f in state.files:
-        for default in DEFAULT_SECRETS.get(f.path, ()):
-            found = host.run("grep -c -F -- %s %s", default, f.path)
-            assert found.stdout.strip() in ("0", ""), f"{f.path} keeps the package's default secret"
+    for command in secrets_commands(state):
+        found = command_output(host, command, facts)
+        assert found.strip() in ("0", ""), f"{command.split()[-3]} keeps the package's default secret"

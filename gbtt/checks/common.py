@@ -5,7 +5,7 @@ import time
 
 from ..desired import host_state
 from ..inventory import default_inventory
-from . import check_applied, check_listening
+from . import check_applied, check_listening, command_output
 
 
 def ports_of(state) -> set[tuple[str, int]]:
@@ -17,25 +17,37 @@ def ports_of(state) -> set[tuple[str, int]]:
     return out | {("tcp", 22)}
 
 
-def check_common(host, model_host: str, lab: bool, inventory=None) -> None:
+NFT, SSHD = "nft list table inet gbtt", "sshd -T"
+CHRONY = ("chronyc -n sources", "chronyc -n tracking")
+READS = (NFT, SSHD, *CHRONY)  # what the audit gathers with the host's facts
+
+
+def check_common(host, model_host: str, lab: bool,
+                 inventory=None, facts: dict | None = None) -> None:
     state = host_state(inventory or default_inventory(), model_host, lab=lab)
-    check_applied(host, state.components["common"])
-    ruleset = host.check_output("nft list table inet gbtt")
+    check_applied(host, state.components["common"], facts)
+    ruleset = command_output(host, NFT, facts)
     assert "policy drop" in ruleset, "the input chain does not drop by default"
     assert "tcp dport 22 ip saddr @management accept" in ruleset, "SSH is not limited to the management networks"
-    sshd = host.check_output("sshd -T")
+    sshd = command_output(host, SSHD, facts)
     assert "passwordauthentication no" in sshd and "permitrootlogin without-password" in sshd, "sshd allows passwords"
-    check_listening(host, ports_of(state))
+    check_listening(host, ports_of(state), facts)
 
 
-def check_time_synchronised(host, wait_seconds: float = 30) -> None:
+def _synchronised(sources: str, tracking: str) -> bool:
+    return any(line.startswith("^*") for line in sources.splitlines()) and "Leap status     : Normal" in tracking
+
+
+def check_time_synchronised(host, wait_seconds: float = 30, facts: dict | None = None) -> None:
     """chrony follows one of the model's NTP sources (`^*` in its sources) with a
     normal leap status; a freshly started chrony gets `wait_seconds` to get there."""
+    if facts and all(c in facts["commands"] for c in CHRONY) and _synchronised(
+            *(facts["commands"][c]["stdout"] for c in CHRONY)):
+        return
     deadline = time.monotonic() + wait_seconds
     while True:
-        sources = host.run("chronyc -n sources").stdout
-        tracking = host.run("chronyc -n tracking").stdout
-        if any(line.startswith("^*") for line in sources.splitlines()) and "Leap status     : Normal" in tracking:
+        sources, tracking = (host.run(c).stdout for c in CHRONY)
+        if _synchronised(sources, tracking):
             return
         if time.monotonic() > deadline:
             leap = next((ln.split(":", 1)[1].strip() for ln in tracking.splitlines() if ln.startswith("Leap")), "?")

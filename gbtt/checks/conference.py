@@ -13,10 +13,11 @@ from . import check_applied, model_knobs, model_state, run_probe
 JCFG = "/etc/janus/janus.jcfg"
 
 
-def check_conference(host, model_host: str, lab: bool, address: str, peer=None, inventory=None) -> None:
+def check_conference(host, model_host: str, lab: bool, address: str, peer=None,
+                     inventory=None, facts: dict | None = None) -> None:
     """`peer` (default: the server itself) is where the API calls come from (a room)."""
     state = model_state(model_host, "conference", lab, inventory, address=address)
-    check_applied(host, state)
+    check_applied(host, state, facts)
     knobs = model_knobs(model_host, "conference", inventory)
     public = f"https://{address}:{knobs['janus_https_port']}/janus"
     info = run_probe(peer or host, "janus", "info", public)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from . import check_applied, model_knobs, model_state, run_probe
 
 
-def check_media_relay(host, model_host: str, lab: bool, address: str, peer=None, inventory=None) -> None:
+def check_media_relay(host, model_host: str, lab: bool, address: str, peer=None,
+                      inventory=None, facts: dict | None = None) -> None:
     """`peer` (default: the relay itself) is where the ng commands come from (the registrar)."""
-    check_applied(host, model_state(model_host, "media_relay", lab, inventory, address=address))
+    check_applied(host, model_state(model_host, "media_relay", lab, inventory, address=address), facts)
     port = model_knobs(model_host, "media_relay", inventory)["rtpengine_ng_port"]
     control = peer or host
     pong = run_probe(control, "rtpengine", "ping", address, port)

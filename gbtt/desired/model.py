@@ -56,6 +56,12 @@ class ComponentState:
     def __post_init__(self):
         self.units_check = self.units_check or stale_units_command(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> ComponentState:
+        """Back from asdict() (what the Ansible lookup hands to the role)."""
+        return cls(**{**d, "files": [FileSpec(**f) for f in d["files"]],
+                      "services": [ServiceSpec(**s) for s in d["services"]], "ports": [Port(**p) for p in d["ports"]]})
+
 
 def stale_units_command(state: ComponentState) -> str | None:
     checks = [f"systemctl show --property=NeedDaemonReload --value {svc.name}" for svc in state.services]

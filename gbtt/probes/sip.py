@@ -63,10 +63,13 @@ def parse(data: bytes) -> dict:
     head = data.split(b"\r\n\r\n", 1)[0].decode(errors="replace").split("\r\n")
     _, status, reason = (head[0].split(" ", 2) + [""])[:3]
     headers: dict[str, str] = {}
+    contacts: list[str] = []  # a REGISTER's 200 lists every binding of the address of record
     for line in head[1:]:
         name, _, value = line.partition(":")
         headers.setdefault(name.strip().lower(), value.strip())
-    return {"status": int(status), "reason": reason, "headers": headers}
+        if name.strip().lower() in ("contact", "m"):
+            contacts += [c.strip() for c in value.split(">,")]
+    return {"status": int(status), "reason": reason, "headers": headers, "contacts": contacts}
 
 
 def request(t: Transport, method: str, uri: str, from_uri: str, to_uri: str, call_id: str, cseq: int,
@@ -109,16 +112,31 @@ def _digest(challenge: str, method: str, uri: str, user: str, password: str) -> 
 
 
 def register(host: str, port: int, proto: str, domain: str, user: str, password: str, expires: int = 60) -> dict:
+    """REGISTER with digest authentication; a binding made is removed again
+    (Expires: 0), so a probe never takes one of the account's contacts."""
     t = Transport(host, port, proto)
     uri, aor = f"sip:{domain}", f"sip:{user}@{domain}"
-    contact = f"Contact: <sip:{user}@{t.local[0]}:{t.local[1]};transport={proto}>"
-    call_id = _rand()
-    first = request(t, "REGISTER", uri, aor, aor, call_id, 1, [contact, f"Expires: {expires}"])
-    if first["status"] != 401:
-        return {"status": first["status"], "reason": first["reason"], "challenged": False}
-    auth = _digest(first["headers"]["www-authenticate"], "REGISTER", uri, user, password)
-    second = request(t, "REGISTER", uri, aor, aor, call_id, 2, [contact, f"Expires: {expires}", f"Authorization: {auth}"])
-    return {"status": second["status"], "reason": second["reason"], "challenged": True}
+    binding = f"sip:{user}@{t.local[0]}:{t.local[1]};transport={proto}"
+    contact = f"Contact: <{binding}>"
+    call_id, cseq = _rand(), 0
+
+    def authenticated(expires: int) -> tuple[dict, bool]:
+        nonlocal cseq
+        cseq += 1
+        first = request(t, "REGISTER", uri, aor, aor, call_id, cseq, [contact, f"Expires: {expires}"])
+        if first["status"] != 401:
+            return first, False
+        auth = _digest(first["headers"]["www-authenticate"], "REGISTER", uri, user, password)
+        cseq += 1
+        return request(t, "REGISTER", uri, aor, aor, call_id, cseq,
+                       [contact, f"Expires: {expires}", f"Authorization: {auth}"]), True
+
+    reply, challenged = authenticated(expires)
+    result = {"status": reply["status"], "reason": reply["reason"], "challenged": challenged}
+    if reply["status"] == 200 and expires:
+        result["bound"] = any(binding in c for c in reply["contacts"])  # the registrar's location table has it
+        result["removed"] = authenticated(0)[0]["status"] == 200
+    return result
 
 
 def outcome(exc: BaseException) -> str:

@@ -3,14 +3,17 @@ or files.  Each rule is a function `rule(inv)` yielding (model path, message)
 and is registered with `@rule`; `run(inv)` applies them all.
 
 Rules read the model defensively (a file with schema errors is still loaded
-as far as it goes); a rule that trips over such data is skipped, since the
-schema problems are reported already.
+as far as it goes).  A rule that trips over data is skipped only when a
+collection it read (sites, network, ...: noted as it runs) has problems
+reported already, which explain it; any other crash is reported as an
+internal error, whatever else is wrong.
 """
 from __future__ import annotations
 
 import difflib
 from typing import Callable, Iterable
 
+from ..layout import FILE_KINDS
 from ..problems import Problem
 
 RULES: list[Callable] = []
@@ -21,13 +24,34 @@ def rule(fn):
     return fn
 
 
+COLLECTIONS = frozenset(kind.key for kind in FILE_KINDS)  # province, sites, network, vault, ...
+
+
+class Reads:
+    """The inventory as one rule sees it, noting the collections the rule reads."""
+
+    def __init__(self, inv):
+        self._inv, self.keys = inv, set()
+
+    def get(self, key: str) -> dict:
+        self.keys.add(key)
+        return self._inv.get(key)
+
+    def __getattr__(self, name: str):
+        if name in COLLECTIONS:
+            self.keys.add(name)
+        return getattr(self._inv, name)
+
+
 def run(inv) -> list[Problem]:
     out: list[Problem] = []
+    bad = {p.path.split(".", 1)[0] for p in inv.problems} | set(inv.broken)  # collections with problems
     for fn in RULES:
+        reads = Reads(inv)
         try:
-            found = list(fn(inv))
-        except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
-            if inv.problems:
+            found = list(fn(reads))
+        except Exception as exc:  # noqa: BLE001 - a rule's crash is a finding of its own
+            if reads.keys & bad:  # it read data whose problems are reported: they explain it
                 continue
             found = [(("inventory",), f"internal error in rule {fn.__name__}: {exc!r} (please report)")]
         out.extend(inv.problem(path, message) for path, message in found)

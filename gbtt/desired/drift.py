@@ -1,0 +1,105 @@
+"""Where a host differs from a component's desired state, from the facts
+that gbtt/probes/hoststate.py gathers in one call.  Shared by both engines
+(the Ansible action `gbtt_component_state`, the pyinfra deploys: each applies only what
+differs) and by the checks and the audit (which name what differs)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from .model import ComponentState
+
+
+def spec_of(*states: ComponentState, commands=(), listening: bool = False) -> dict:
+    """What gbtt/probes/hoststate.py is to learn of a host for these components
+    (with each one's check of unit files systemd has not read yet)."""
+    stale = [s.units_check for s in states if s.units_check]
+    return {"files": [f.path for s in states for f in s.files], "dirs": sorted({d for s in states for d in dirs_of(s)}),
+            "packages": [p for s in states for p in s.packages],
+            "services": [v.name for s in states for v in s.services], "users": [u for s in states for u in s.users],
+            "commands": {c: c for c in (*commands, *stale)}, "listening": listening}
+
+
+# The system accounts the services run as (both engines create them so)
+SYSTEM_USER = {"shell": "/usr/sbin/nologin", "home": "/nonexistent"}
+DIR_MODE = "0755"  # the directories of managed files
+
+
+def dirs_of(state: ComponentState) -> list[str]:
+    return sorted({f.path.rsplit("/", 1)[0] for f in state.files})
+
+
+@dataclass
+class Drift:
+    packages: list[str] = field(default_factory=list)  # not installed
+    users: dict[str, str] = field(default_factory=dict)  # missing, or not a service account: what differs
+    dirs: dict[str, str] = field(default_factory=dict)  # missing, or another mode
+    files: dict[str, list[str]] = field(default_factory=dict)  # path -> what differs
+    services: dict[str, list[str]] = field(default_factory=dict)  # name -> what differs
+    stale_units: bool = False  # systemd runs units older than their files on disk
+
+    def problems(self) -> list[str]:
+        return ([f"package {p} is not installed" for p in self.packages]
+                + [f"system user {u} {what}" for u, what in self.users.items()]
+                + [f"directory {d} {what}" for d, what in self.dirs.items()]
+                + [p for ps in self.services.values() for p in ps]
+                + [p for ps in self.files.values() for p in ps])
+
+    def changes(self) -> list[str]:
+        """What applying would change, in short (a frozen host's refusal names them)."""
+        return ([f"packages {' '.join(self.packages)}"] if self.packages else []) + [
+            f"user {u}" for u in self.users] + list(self.dirs) + list(self.files) + [f"service {s}" for s in self.services]
+
+    def plan(self, state: ComponentState) -> dict:
+        """What an engine applies: everything where a package is missing (a
+        fresh host, or one whose packages may rewrite files and start
+        services), else only what differs.  Names, for the engines' loops;
+        how system users and directories are made."""
+        how = {"system_user": SYSTEM_USER, "dir_mode": DIR_MODE}
+        if self.packages:
+            return {**how, "any": True, "packages": True, "users": list(state.users), "dirs": dirs_of(state),
+                    "files": [f.path for f in state.files], "services": [s.name for s in state.services],
+                    "stale_units": self.stale_units}
+        dirs = sorted(set(self.dirs) | {p.rsplit("/", 1)[0] for p in self.files})
+        anything = bool(self.users or dirs or self.files or self.services or self.stale_units)
+        return {**how, "any": anything, "packages": False, "users": list(self.users), "dirs": dirs,
+                "files": list(self.files), "services": list(self.services), "stale_units": self.stale_units}
+
+
+def drift(facts: dict, state: ComponentState) -> Drift:
+    d = Drift(packages=[p for p in state.packages if not facts["packages"].get(p)])
+    for u in state.users:
+        found = facts["users"].get(u)
+        if found is None:
+            d.users[u] = "is missing"
+        elif (found["shell"], found["home"], found["group"]) != (SYSTEM_USER["shell"], SYSTEM_USER["home"], u):
+            d.users[u] = f"has shell {found['shell']}, home {found['home']}, group {found['group']}"
+    for path in dirs_of(state):
+        found = facts["dirs"].get(path)
+        if found is None:
+            d.dirs[path] = "is missing"
+        elif int(found["mode"], 8) != int(DIR_MODE, 8):
+            d.dirs[path] = f"mode {oct(int(found['mode'], 8))}"
+    for svc in state.services:
+        s = facts["services"][svc.name]
+        found = ([f"service {svc.name}: enabled is {s['enabled']}"] if s["enabled"] != svc.enabled else []) + (
+            [f"service {svc.name}: running is {s['running']}"] if s["running"] != svc.running else [])
+        if found:
+            d.services[svc.name] = found
+    for f in state.files:
+        remote = facts["files"].get(f.path)
+        if remote is None:
+            d.files[f.path] = [f"{f.path} is missing"]
+            continue
+        found = []
+        if remote["sha256"] != hashlib.sha256(f.content.encode()).hexdigest():
+            found.append(f"{f.path} differs from what the model renders")
+        if (remote["owner"], remote["group"]) != (f.owner, f.group):
+            found.append(f"{f.path} owner {remote['owner']}:{remote['group']}")
+        if int(remote["mode"], 8) != int(f.mode, 8):
+            found.append(f"{f.path} mode {oct(int(remote['mode'], 8))}")
+        if found:
+            d.files[f.path] = found
+    stale = facts["commands"].get(state.units_check) if state.units_check else None
+    d.stale_units = bool(stale) and "yes" in stale["stdout"].split()
+    return d

@@ -1,0 +1,1 @@
+../../gbtt/probes/hoststate.py

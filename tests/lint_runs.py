@@ -1,0 +1,32 @@
+"""ansible-lint and yamllint over the repository, started in the background
+when a session selects tests/test_lint.py (conftest's pytest_collection_finish):
+ansible-lint takes most of a minute of one core, which the lab's tests overlap."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+from gbtt.paths import REPO
+
+BIN = REPO / ".venv" / "bin"
+LINTERS = {
+    # .ansible-lint: the production profile, and the one rule skipped, with its reason
+    "ansible-lint": [str(BIN / "ansible-lint"), "--nocolor", "-f", "pep8"],
+    "yamllint": [str(BIN / "yamllint"), "-f", "parsable", "--strict", "."],  # .yamllint
+}
+_runs: dict[str, subprocess.Popen] = {}
+
+
+def start() -> None:
+    if _runs:
+        return
+    env = dict(os.environ, NO_COLOR="1", PATH=f"{BIN}:{os.environ['PATH']}")
+    for name, cmd in LINTERS.items():
+        _runs[name] = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                       env=env, stdin=subprocess.DEVNULL)
+
+
+def result(name: str) -> tuple[int, str]:
+    start()  # a no-op when the session started them
+    out, _ = _runs[name].communicate()
+    return _runs[name].returncode, out
