@@ -169,14 +169,39 @@ def province_report(inv, year: int, evidence: Evidence, until: dt.datetime) -> s
     return "\n".join(lines) + "\n"
 
 
+def letterhead(inv, year: int, site_id: str | None, until: dt.datetime):
+    """Who issues the report and to whom: the district's People's Committee to Sở TT&TT, or
+    Sở TT&TT (the operator) to the provincial People's Committee (Art. 17.1)."""
+    from .documents import Letterhead, split_name
+
+    day = until.astimezone(zoneinfo.ZoneInfo(inv.province["timezone"])).date()
+    subject = f"Tình hình hoạt động hệ thống giao ban trực tuyến năm {year}"
+    operator = next(o for o in inv.organisations.values() if "operator" in o["roles"])
+    if site_id is None:
+        committee = next(o for o in inv.organisations.values() if "provincial-committee" in o["roles"])
+        return Letterhead(committee["name"], operator["name"], "BÁO CÁO", "BC", subject, inv.province["name"], day,
+                          ["GIÁM ĐỐC"], [f"{committee['name']} (để báo cáo)"])
+    org = inv.organisations[inv.sites[site_id]["organisation"]]
+    place = split_name(org["name"])[1].split(" ", 1)[-1] or inv.province["name"]
+    for word in ("xã ", "phố "):  # "thị xã An Nhơn", "thành phố Quy Nhơn"
+        place = place.removeprefix(word)
+    return Letterhead("", org["name"], "BÁO CÁO", "BC", subject, place, day, ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+                      [f"{split_name(operator['name'])[0]} (để tổng hợp)"])
+
+
 def write_reports(inv, year: int, evidence: Evidence, out: Path, until: dt.datetime | None = None) -> list[Path]:
+    """Each report as Markdown and as an official .docx (PDF too where LibreOffice is installed)."""
+    from .documents import write_docx, write_pdf
+
     until = until or now_utc()
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / f"bao-cao-{year}-tinh.md"]
-    written[0].write_text(province_report(inv, year, evidence, until), encoding="utf-8")
-    for sid, site in sorted(inv.sites.items()):
-        if site["kind"] == "district-room":
-            path = out / f"bao-cao-{year}-{sid}.md"
-            path.write_text(district_report(inv, sid, year, evidence, until), encoding="utf-8")
-            written.append(path)
+    reports = [(None, f"bao-cao-{year}-tinh", province_report(inv, year, evidence, until))]
+    reports += [(sid, f"bao-cao-{year}-{sid}", district_report(inv, sid, year, evidence, until))
+                for sid, site in sorted(inv.sites.items()) if site["kind"] == "district-room"]
+    written = []
+    for sid, name, text in reports:
+        md = out / f"{name}.md"
+        md.write_text(text, encoding="utf-8")
+        docx = write_docx(letterhead(inv, year, sid, until), text, out / f"{name}.docx")
+        written += [md, docx, *filter(None, [write_pdf(docx)])]
     return written

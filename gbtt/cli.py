@@ -51,6 +51,28 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def cmd_topology(args) -> int:
+    from .topology import TopologyError, write_topology
+    from .validate import load_valid
+
+    try:
+        out = write_topology(load_valid(args.inventory), Path(args.out), Path(args.preflight_dir))
+    except TopologyError as exc:
+        print(f"gbtt topology: {exc}", file=sys.stderr)
+        return 1
+    print(f"topology: {out}")
+    return 0
+
+
+def cmd_known_hosts(args) -> int:
+    from .known_hosts import collect, report
+
+    path, pins = collect(Path(args.inventory), lab=args.lab, only=args.host, replace=args.replace)
+    print("\n".join(report(pins)))
+    print(f"{path}: {sum(p.outcome in ('pinned', 'replaced', 'unchanged') for p in pins)} of {len(pins)} host(s) pinned")
+    return 0 if all(p.outcome in ("pinned", "replaced", "unchanged") for p in pins) else 1
+
+
 def cmd_audit(args) -> int:
     from .audit import audit, print_table
 
@@ -100,7 +122,7 @@ def cmd_report(args) -> int:
     inv = load_valid(args.inventory)
     evidence = gather(args.year, Path(args.preflight_dir), Path(args.audit_dir))
     written = write_reports(inv, args.year, evidence, Path(args.out))
-    print(f"{len(written)} report(s) for {args.year} written under {args.out} "
+    print(f"{len(written)} file(s) of the {args.year} reports (Markdown, .docx) written under {args.out} "
           f"({len(evidence.preflight)} preflight run(s), {len(evidence.audit)} audit run(s) of the year)")
     return 0
 
@@ -177,6 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--rev", default="HEAD", help="the git revision to compare with (default: HEAD)")
     pl.add_argument("--lab", action="store_true", help="as deployed into the lab (198.18.0.0/15 addresses)")
     pl.add_argument("--no-diff", action="store_true", help="name the files only")
+
+    tp = command("topology", cmd_topology, "the system as an SVG picture: hosts, routers, rooms, links, last preflight")
+    tp.add_argument("--out", default="out/topology.svg")
+    tp.add_argument("--preflight-dir", default="out/preflight", help="where gbtt preflight wrote its reports")
+
+    kh = command("known-hosts", cmd_known_hosts, "pin the Linux hosts' SSH host keys (the engines accept no other)")
+    kh.add_argument("action", choices=["collect"])
+    kh.add_argument("--host", action="append", help="only this host (repeatable)")
+    kh.add_argument("--replace", action="store_true", help="replace a changed key (after checking it on the console)")
+    kh.add_argument("--lab", action="store_true", help="the lab's hosts (their keys as gbtt lab up recorded them)")
 
     a = command("audit", cmd_audit, "check the live hosts against the model (Art. 5.5); dated JSON report")
     a.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")

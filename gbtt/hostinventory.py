@@ -94,6 +94,16 @@ def lab_state(state_dir: Path) -> dict | None:
         return None
 
 
+KNOWN_HOSTS = "known_hosts"
+
+
+def trust(h: ManagedHost, known_hosts: Path) -> None:
+    """SSH to `h` accepts only the host key recorded in `known_hosts`: a changed
+    key stops both engines and the checks, naming the host."""
+    h.vars.update({"gbtt_known_hosts": str(known_hosts),
+                   "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes"})
+
+
 def apply_lab_overlay(inv, hosts: list[ManagedHost]) -> list[ManagedHost]:
     state_dir = lab_state_dir(inv.root.resolve().name)
     state = lab_state(state_dir)
@@ -109,6 +119,7 @@ def apply_lab_overlay(inv, hosts: list[ManagedHost]) -> list[ManagedHost]:
                 "ansible_ssh_private_key_file": state["key"],
                 "gbtt_lab": True,
             })
+            trust(h, Path(state.get("known_hosts") or state_dir / KNOWN_HOSTS))  # recorded by gbtt lab up
             out.append(h)
     return out
 
@@ -123,6 +134,8 @@ def inventory_and_hosts(source: Path | str, overlay: str | None = None) -> tuple
     hosts = managed_hosts(inv)
     for h in hosts:
         h.vars.update({"gbtt_inventory": str(Path(source).resolve()), "gbtt_lab": False})
+        if h.linux:  # production: the host keys pinned with the inventory (gbtt known-hosts)
+            trust(h, Path(source).resolve() / KNOWN_HOSTS)
     if overlay == "lab":
         hosts = apply_lab_overlay(inv, hosts)
     elif overlay:
@@ -154,10 +167,10 @@ def pyinfra_groups(source: Path | str, overlay: str | None = None) -> dict[str, 
             continue  # vendor gear is configured by Ansible's network modules only
         data = {k: v for k, v in h.vars.items() if not k.startswith("ansible_")}
         data.update(inventory_overrides(inv, h))  # group_vars/host_vars knobs; --data overrides them
-        data.update({"ssh_hostname": h.vars["ansible_host"], "ssh_user": h.vars["ansible_user"]})
+        data.update({"ssh_hostname": h.vars["ansible_host"], "ssh_user": h.vars["ansible_user"],
+                     "ssh_strict_host_key_checking": "yes", "ssh_known_hosts_file": h.vars["gbtt_known_hosts"]})
         if "ansible_ssh_private_key_file" in h.vars:
-            data.update({"ssh_key": h.vars["ansible_ssh_private_key_file"],
-                         "ssh_strict_host_key_checking": "no", "ssh_known_hosts_file": "/dev/null"})
+            data["ssh_key"] = h.vars["ansible_ssh_private_key_file"]
         for g in h.groups:
             groups.setdefault(g, []).append((h.name, data))
     return groups

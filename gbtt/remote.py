@@ -24,7 +24,8 @@ class Fleet:
     def remote(self, name: str):
         if self._ssh_config:
             return testinfra.get_host(f"ssh://{name}", ssh_config=str(self._ssh_config))
-        return testinfra.get_host(f"ssh://root@{self.by_name[name].vars['ansible_host']}")
+        h = self.by_name[name]  # only the host key pinned in the inventory's known_hosts (gbtt known-hosts)
+        return testinfra.get_host(f"ssh://root@{h.vars['ansible_host']}", ssh_extra_args=h.vars["ansible_ssh_common_args"])
 
     def with_role(self, role: str) -> list[ManagedHost]:
         return [h for h in self.hosts if h.vars.get("gbtt_role") == role]

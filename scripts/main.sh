@@ -12,7 +12,9 @@ echo "== 2. bring up the lab: every Linux host of the province as a podman conta
 gbtt lab up --profile full
 gbtt lab status
 echo "== 3. provision every host with Ansible (playbooks/site.yml; pyinfra: deploys/site.py)"
-ansible-playbook -i lab/ansible.gbtt.yml playbooks/site.yml | grep -E '^(PLAY RECAP|\S+\s+: ok=)'
+# progress (play, task, hosts done, elapsed) on standard error; Ansible's recap on standard output
+ANSIBLE_CALLBACKS_ENABLED=gbtt_progress ansible-playbook -i lab/ansible.gbtt.yml playbooks/site.yml \
+  | grep -E '^(PLAY RECAP|\S+\s+: ok=)'
 echo "== 4. inspection (Art. 5.5): every host and service checked against the model, protocols spoken for real"
 gbtt audit
 echo "== 5. readiness (Art. 7): a real call from the centre to every bridge room, sound and picture both ways"

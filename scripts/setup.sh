@@ -14,6 +14,7 @@ APT_PACKAGES=(
   apt-cacher-ng                                 # one download per package for every lab host and molecule instance
   openssh-client                                # Ansible and pyinfra reach lab hosts over SSH
   librsvg2-bin fonts-liberation               # the rooms' backgrounds (Art. 4.3) as PNG, Times-metric font
+  graphviz                                      # gbtt topology draws the system with dot
   git
 )
 

@@ -6,6 +6,7 @@ cached base image.  Runs the real Bình Định lab: it ends with the lab down."
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -117,6 +118,31 @@ def test_up_resumes_a_damaged_lab(lab):
     assert proc.returncode == 1
     gbtt("lab", "up", "--profile", "small")
     assert gbtt("lab", "status").returncode == 0
+
+
+def test_a_changed_host_key_is_refused_everywhere_naming_the_host(lab):
+    """SSH trust: the lab records each host's key from its container, and both
+    engines and gbtt known-hosts refuse a host whose key changed, naming it;
+    `lab up` (which reads the keys from the containers again) trusts it anew."""
+    host = "r-an-lao"
+    address = lab_state(lab.state_dir)["hosts"][host]
+    assert f"{address} ssh-ed25519 " in lab.known_hosts.read_text()
+    podman("exec", lab.container(host), "sh", "-c",
+           "rm -f /etc/ssh/ssh_host_*; ssh-keygen -A >/dev/null; systemctl restart ssh")
+    fresh = dict(os.environ, ANSIBLE_SSH_CONTROL_PATH_DIR=str(lab.state_dir / "cp-test"))  # no earlier connection
+    a = subprocess.run([str(VENV_BIN / "ansible"), "-i", "lab/ansible.gbtt.yml", host, "-m", "ping"],
+                       capture_output=True, text=True, cwd=REPO, env=fresh)
+    assert a.returncode != 0 and f"{host} | UNREACHABLE!" in a.stdout and "HOST IDENTIFICATION HAS CHANGED" in a.stdout
+    p = subprocess.run([str(VENV_BIN / "pyinfra"), "-y", str(REPO / "lab" / "pyinfra.py"), "exec", "--limit", host,
+                        "--", "true"], capture_output=True, text=True, cwd="/tmp")
+    assert f"[{host}]" in p.stdout + p.stderr and f"Host key for {address} does not match" in p.stdout + p.stderr
+    k = gbtt("known-hosts", "collect", "--lab", "--host", host, check=False)
+    assert k.returncode == 1 and f"{host} ({address}): its SSH host key changed: pinned SHA256:" in k.stdout
+    gbtt("lab", "up", "--profile", "small")
+    a = subprocess.run([str(VENV_BIN / "ansible"), "-i", "lab/ansible.gbtt.yml", host, "-m", "ping"],
+                       capture_output=True, text=True, cwd=REPO, env=fresh)
+    assert a.returncode == 0, a.stdout
+    assert gbtt("known-hosts", "collect", "--lab", "--host", host).stdout.startswith(f"{host} ({address}): unchanged")
 
 
 def test_invalid_inventory_creates_nothing(tmp_path):

@@ -74,7 +74,9 @@ def test_annual_reports_for_the_province_and_each_district(tmp_path):
     assert len(evidence.preflight) == 1 and len(evidence.audit) == 1  # 2025's run is not this year's
     written = write_reports(INV, 2026, evidence, tmp_path / "out", until=dt.datetime(2026, 12, 31, tzinfo=UTC))
     names = sorted(p.name for p in written)
-    assert len(names) == 12 and "bao-cao-2026-tinh.md" in names and "bao-cao-2026-an-lao.md" in names
+    assert len([n for n in names if n.endswith(".md")]) == 12 and "bao-cao-2026-tinh.md" in names
+    assert {n.removesuffix(".docx") for n in names if n.endswith(".docx")} == {n.removesuffix(".md") for n in names
+                                                                             if n.endswith(".md")}
     province = (tmp_path / "out" / "bao-cao-2026-tinh.md").read_text()
     assert province.startswith("# BÁO CÁO TỔNG HỢP TÌNH HÌNH HOẠT ĐỘNG HỆ THỐNG GIAO BAN TRỰC TUYẾN TỈNH BÌNH ĐỊNH NĂM 2026")
     assert "Tổng số cuộc họp: 16 (thường kỳ: 15, đột xuất: 1); tổng thời lượng: 50 giờ 00 phút." in province
@@ -94,3 +96,56 @@ def test_only_meetings_already_held_count(tmp_path):
     evidence = write_evidence(tmp_path)
     write_reports(INV, 2026, evidence, tmp_path / "out", until=dt.datetime(2026, 11, 29, tzinfo=UTC))
     assert "Tổng số cuộc họp: 14 " in (tmp_path / "out" / "bao-cao-2026-tinh.md").read_text()
+
+
+def _docx_text(path):
+    """Every paragraph of a .docx, those of its tables included, in order (python-docx reads it back)."""
+    from docx import Document
+
+    doc = Document(path)
+    out = []
+    for block in doc.element.body.iterchildren():
+        if block.tag.endswith("}p"):
+            out.append("".join(t.text or "" for t in block.iter() if t.tag.endswith("}t")))
+        elif block.tag.endswith("}tbl"):
+            for row in block.iter():
+                if row.tag.endswith("}tr"):
+                    out.append(" | ".join("".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
+                                          for cell in row if cell.tag.endswith("}tc")))
+    return out
+
+
+def test_annual_reports_as_official_documents(tmp_path):
+    """The .docx follows the administrative format: issuer and its parent with the
+    number, the national motto with place and date, kind and subject, the body as
+    the Markdown says it, recipients and the signature block; Times New Roman."""
+    from docx import Document
+
+    until = dt.datetime(2026, 12, 31, 3, tzinfo=UTC)
+    write_reports(INV, 2026, write_evidence(tmp_path), tmp_path / "out", until=until)
+    province = _docx_text(tmp_path / "out" / "bao-cao-2026-tinh.docx")
+    doc = Document(tmp_path / "out" / "bao-cao-2026-tinh.docx")
+    left, right = (c.text for c in doc.tables[0].rows[0].cells)
+    assert left.split("\n") == ["ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "_______",
+                                 "Số:      /BC-STTTT"]
+    assert right.split("\n") == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                                  "_______________________", "Bình Định, ngày 31 tháng 12 năm 2026"]
+    body = [p.text for p in doc.paragraphs]
+    assert body[body.index("BÁO CÁO") + 1] == "Tình hình hoạt động hệ thống giao ban trực tuyến năm 2026"
+    assert "Tổng số cuộc họp: 16 (thường kỳ: 15, đột xuất: 1); tổng thời lượng: 50 giờ 00 phút." in body
+    assert "- 1 lượt không đạt: thiết bị chưa đăng ký với máy chủ SIP (mật khẩu SIP hoặc ACL)" in body
+    assert "Điểm cầu huyện Vĩnh Thạnh | 14 | 45 giờ 30 phút" in province  # the Markdown table, as a table
+    recipients, signature = (c.text.split("\n") for c in doc.tables[-1].rows[0].cells)
+    assert recipients == ["Nơi nhận:", "- Ủy ban nhân dân tỉnh Bình Định (để báo cáo);", "- Lưu: VT."]
+    assert signature == ["GIÁM ĐỐC", "(Ký, ghi rõ họ tên, đóng dấu)"]
+    assert {r.font.name for p in doc.paragraphs for r in p.runs} == {"Times New Roman"}
+
+    district = Document(tmp_path / "out" / "bao-cao-2026-vinh-thanh.docx")
+    left, right = (c.text.split("\n") for c in district.tables[0].rows[0].cells)
+    assert left == ["ỦY BAN NHÂN DÂN", "HUYỆN VĨNH THẠNH", "_______", "Số:      /BC-UBND"]
+    assert right[-1] == "Vĩnh Thạnh, ngày 31 tháng 12 năm 2026"
+    recipients, signature = (c.text.split("\n") for c in district.tables[-1].rows[0].cells)
+    assert recipients[1] == "- Sở Thông tin và Truyền thông (để tổng hợp);"
+    assert signature[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
+    assert "Tổng số cuộc họp: 14 (thường kỳ: 13, đột xuất: 1); tổng thời lượng: 45 giờ 30 phút." in [
+        p.text for p in district.paragraphs]

@@ -69,6 +69,11 @@ class Lab:
     def key(self) -> Path:
         return self.state_dir / "id_ed25519"
 
+    @property
+    def known_hosts(self) -> Path:
+        """The lab hosts' SSH host keys, read from each container (podman exec), not from the network."""
+        return self.state_dir / "known_hosts"
+
     def container(self, host: str) -> str:
         return f"gbtt-{self.name}-{host}"
 
@@ -212,9 +217,36 @@ def ensure_ntp_source(lab: Lab, image: str, current: dict, hosts: list[LabHost])
 
 
 def ssh_command(lab: Lab, address: str, *command: str, timeout: int = 5) -> list[str]:
-    return ["ssh", "-i", str(lab.key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", f"ConnectTimeout={timeout}",
+    return ["ssh", "-i", str(lab.key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+            "-o", f"UserKnownHostsFile={lab.known_hosts}", "-o", "LogLevel=ERROR", "-o", f"ConnectTimeout={timeout}",
             f"root@{address}", *command]
+
+
+HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub"  # made by sshd's first start (lab/image.recipe)
+
+
+def host_key(lab: Lab, host: str) -> str | None:
+    """A lab host's SSH host key ("ssh-ed25519 AAAA..."), read inside its container; None until sshd made it."""
+    proc = podman("exec", lab.container(host), "cat", HOST_KEY, check=False)
+    fields = proc.stdout.split() if proc.returncode == 0 else []
+    return " ".join(fields[:2]) if len(fields) >= 2 else None
+
+
+def record_host_keys(lab: Lab, hosts: list[LabHost], deadline: float) -> list[str]:
+    """Writes the lab's known_hosts from the containers themselves (so SSH checks every
+    host key, as in production); returns the hosts whose key did not appear in time."""
+    def wait(h: LabHost) -> str | None:
+        while time.monotonic() < deadline:
+            key = host_key(lab, h.name)
+            if key:
+                return key
+            time.sleep(1)
+        return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = list(pool.map(wait, hosts))
+    lab.known_hosts.write_text("".join(f"{h.address} {k}\n" for h, k in zip(hosts, keys) if k))
+    return [h.name for h, k in zip(hosts, keys) if not k]
 
 
 def ssh_ok(lab: Lab, address: str) -> bool:
@@ -225,8 +257,10 @@ def ssh_ok(lab: Lab, address: str) -> bool:
 
 
 def wait_for_ssh(lab: Lab, hosts: list[LabHost], seconds: int = SSH_WAIT_SECONDS) -> list[str]:
-    """Names of the hosts that did not answer over SSH in time."""
+    """Names of the hosts that did not answer over SSH in time (their host keys recorded first)."""
     deadline = time.monotonic() + seconds
+    keyless = set(record_host_keys(lab, hosts, deadline))
+    hosts = [h for h in hosts if h.name not in keyless]
 
     def wait(h: LabHost) -> bool:
         while time.monotonic() < deadline:
@@ -237,7 +271,7 @@ def wait_for_ssh(lab: Lab, hosts: list[LabHost], seconds: int = SSH_WAIT_SECONDS
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(wait, hosts))
-    return [h.name for h, ok in zip(hosts, results) if not ok]
+    return sorted(keyless) + [h.name for h, ok in zip(hosts, results) if not ok]
 
 
 def write_state(lab: Lab, profile: str, image: str, hosts: list[LabHost]) -> None:
@@ -248,13 +282,14 @@ def write_state(lab: Lab, profile: str, image: str, hosts: list[LabHost]) -> Non
         "image": image,
         "network": lab.network,
         "key": str(lab.key),
+        "known_hosts": str(lab.known_hosts),
         "hosts": {h.name: h.address for h in hosts},
     }
     (lab.state_dir / "state.json").write_text(json.dumps(state, indent=2) + "\n")
     lines = [f"# gbtt lab '{lab.name}': ssh -F {lab.state_dir / 'ssh_config'} HOST"]
     for h in hosts:
         lines += [f"Host {h.name}", f"  HostName {h.address}", "  User root", f"  IdentityFile {lab.key}",
-                  "  StrictHostKeyChecking no", "  UserKnownHostsFile /dev/null", "  LogLevel ERROR",
+                  "  StrictHostKeyChecking yes", f"  UserKnownHostsFile {lab.known_hosts}", "  LogLevel ERROR",
                   # one connection per host, shared by the commands of the checks (audit, preflight, tests)
                   "  ControlMaster auto", f"  ControlPath {lab.state_dir / 'cm-%C'}", "  ControlPersist 60s"]
     (lab.state_dir / "ssh_config").write_text("\n".join(lines) + "\n")
