@@ -3,7 +3,8 @@ periodic inspection): every component's files exactly as the inventory
 renders them, packages and services, the firewall and listening sockets,
 time synchronised from the model's NTP sources, no package's default secret
 left, and each service answering its protocol from where its users are.  Prints a
-table, writes a dated JSON report, exit 1 if anything fails."""
+table, writes a dated JSON report and its minutes (.docx, gbtt/minutes.py),
+exit 1 if anything fails."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,9 @@ from .checks.common import check_common, check_time_synchronised
 from .components import COMPONENTS, check, check_reads
 from .desired import host_state
 from .desired.drift import spec_of
+from .minutes import write_minutes
 from .remote import Fleet, write_report
+from .validate import load_valid
 
 
 def _first_line(exc: BaseException) -> str:
@@ -68,6 +71,8 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
     with ThreadPoolExecutor(max_workers=len(hosts) or 1) as pool:
         rows = [r for rs in pool.map(run, hosts) for r in rs]
     report = write_report(out_dir, "audit", lab, inventory, {"results": rows}) if out_dir else None
+    if report:  # the minutes of the inspection (Art. 5.5), beside the report
+        write_minutes(load_valid(inventory), report)
     return rows, report
 
 

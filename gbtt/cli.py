@@ -64,6 +64,15 @@ def cmd_topology(args) -> int:
     return 0
 
 
+def cmd_readiness(args) -> int:
+    from .readiness import write_page
+    from .validate import load_valid
+
+    out = write_page(load_valid(args.inventory), Path(args.out), Path(args.preflight_dir), Path(args.audit_dir))
+    print(f"readiness page: {out.resolve()}")
+    return 0
+
+
 def cmd_known_hosts(args) -> int:
     from .known_hosts import collect, report
 
@@ -203,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     tp = command("topology", cmd_topology, "the system as an SVG picture: hosts, routers, rooms, links, last preflight")
     tp.add_argument("--out", default="out/topology.svg")
     tp.add_argument("--preflight-dir", default="out/preflight", help="where gbtt preflight wrote its reports")
+
+    rd = command("readiness", cmd_readiness, "the readiness page (static HTML): meetings, rooms' last checks, "
+                 "hosts' last audit, topology")
+    rd.add_argument("--out", default="out/readiness.html")
+    rd.add_argument("--preflight-dir", default="out/preflight", help="where gbtt preflight wrote its reports")
+    rd.add_argument("--audit-dir", default="out/audit", help="where gbtt audit wrote its reports")
 
     kh = command("known-hosts", cmd_known_hosts, "pin the Linux hosts' SSH host keys (the engines accept no other)")
     kh.add_argument("action", choices=["collect"])

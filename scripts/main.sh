@@ -22,3 +22,5 @@ gbtt preflight
 echo "== 6. the rules of Decision 06/2015 at work: bookings, the annual report (Art. 17.1), the rooms' calendar"
 gbtt report
 gbtt calendar
+echo "== 7. the readiness page: meetings, each room's last check, each host's last inspection, the topology"
+gbtt readiness

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   openssh-client                                # Ansible and pyinfra reach lab hosts over SSH
   librsvg2-bin fonts-liberation               # the rooms' backgrounds (Art. 4.3) as PNG, Times-metric font
   graphviz                                      # gbtt topology draws the system with dot
+  chromium                                      # the tests load the readiness page in headless Chromium
   git
 )
 

@@ -161,6 +161,7 @@ def test_audit_names_the_hand_edited_files(lab, tmp_path):
     assert "gbtt-passwords.cfg differs" in failed[("mcu-sip-01", "sip_registrar")]
     assert ("mcu-relay-01", "media_relay") not in failed and ("mcu-conf-01", "conference") not in failed
     assert report.exists() and report.name.startswith("audit-lab-")
+    assert report.with_suffix(".docx").exists()  # its minutes (Art. 5.5); their content: tests/test_reports.py
 
 
 def test_whole_lab_deployed_then_audit_all_ok(deployed_lab, tmp_path):

@@ -149,3 +149,32 @@ def test_annual_reports_as_official_documents(tmp_path):
     assert signature[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
     assert "Tổng số cuộc họp: 14 (thường kỳ: 13, đột xuất: 1); tổng thời lượng: 45 giờ 30 phút." in [
         p.text for p in district.paragraphs]
+
+
+def test_audit_minutes_as_an_official_document(tmp_path):
+    """The minutes of an inspection (Art. 5.5) beside an audit report: each
+    host's items with their result, the conclusion naming what failed."""
+    from docx import Document
+
+    from gbtt.minutes import write_minutes
+
+    report = tmp_path / "audit-lab-20261130T020000Z.json"
+    report.write_text(json.dumps({"when": "2026-11-30T02:00:00+00:00", "lab": True, "results": [
+        {"host": "mcu-sip-01", "component": "sip_registrar", "ok": True, "detail": ""},
+        {"host": "mcu-sip-01", "component": "time", "ok": True, "detail": ""},
+        {"host": "an-lao-pc", "component": "common", "ok": False,
+         "detail": "/etc/chrony/chrony.conf differs from what the model renders"}]}))
+    doc = Document(write_minutes(INV, report))
+    left, right = (c.text.split("\n") for c in doc.tables[0].rows[0].cells)
+    assert left[-1] == "Số:      /BB-STTTT" and right[-1] == "Bình Định, ngày 30 tháng 11 năm 2026"
+    body = [p.text for p in doc.paragraphs]
+    assert body[body.index("BIÊN BẢN") + 1] == "Kiểm tra định kỳ hệ thống giao ban trực tuyến (Điều 5.5)"
+    assert "Thời gian kiểm tra: 09:00 ngày 30/11/2026" in body  # 02:00 UTC in Bình Định
+    rows = [[c.text for c in r.cells] for r in doc.tables[1].rows]
+    assert rows == [["Máy chủ, thiết bị", "Hạng mục", "Kết quả"],
+                    ["mcu-sip-01", "máy chủ đăng ký SIP", "Đạt"],
+                    ["mcu-sip-01", "đồng bộ thời gian (NTP)", "Đạt"],
+                    ["an-lao-pc", "hệ điều hành, tường lửa, đồng bộ thời gian", "Không đạt"]]
+    assert "Số hạng mục kiểm tra: 3; đạt: 2; không đạt: 1." in body
+    assert ("- an-lao-pc, hệ điều hành, tường lửa, đồng bộ thời gian (chi tiết kỹ thuật: "
+            "/etc/chrony/chrony.conf differs from what the model renders)") in body
