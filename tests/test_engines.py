@@ -197,10 +197,10 @@ def test_engines_refuse_an_invalid_inventory(tmp_path):
     edit(bad / "hosts.yml", "max_registrations: 200", "max_registrations: 0")
     line = "hosts.mcu-sip-01.sip_registrar.max_registrations: 0 is below the minimum 1"
     a = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(bad / "gbtt.yml"), "playbooks/site.yml"],
-                       capture_output=True, text=True, cwd=REPO)
+                       capture_output=True, text=True, cwd=REPO, stdin=subprocess.DEVNULL)
     assert a.returncode != 0 and line in a.stdout + a.stderr
     p = subprocess.run([str(BIN / "pyinfra"), "-y", str(bad / "pyinfra.py"), str(REPO / "deploys" / "site.py")],
-                       capture_output=True, text=True, cwd="/tmp")
+                       capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL)
     assert p.returncode != 0 and line in p.stdout + p.stderr
 
 

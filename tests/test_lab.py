@@ -27,7 +27,8 @@ VENV_BIN = REPO / ".venv" / "bin"
 
 
 def gbtt(*args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "gbtt", *args], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run([sys.executable, "-m", "gbtt", *args], capture_output=True, text=True, cwd=REPO,
+                          stdin=subprocess.DEVNULL)
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -79,14 +80,16 @@ def test_status_shows_every_host_answering(lab):
 
 def test_ansible_reaches_every_host_over_ssh(lab):
     proc = subprocess.run([str(VENV_BIN / "ansible"), "-i", "lab/ansible.gbtt.yml", "all", "-m", "ping"],
-                          capture_output=True, text=True, cwd=REPO)
+                          capture_output=True, text=True, cwd=REPO,
+                          stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert {line.split(" | ")[0] for line in proc.stdout.splitlines() if "| SUCCESS" in line} == SMALL
 
 
 def test_ansible_lab_groups_by_role_and_site(lab):
     proc = subprocess.run([str(VENV_BIN / "ansible-inventory"), "-i", "lab/ansible.gbtt.yml", "--list"],
-                          capture_output=True, text=True, cwd=REPO)
+                          capture_output=True, text=True, cwd=REPO,
+                          stdin=subprocess.DEVNULL)
     data = json.loads(proc.stdout)
     assert data["sip_registrar"]["hosts"] == ["mcu-sip-01"]
     assert set(data["site_an_lao"]["hosts"]) == {"an-lao-pc", "r-an-lao"}
@@ -98,7 +101,8 @@ def test_ansible_lab_groups_by_role_and_site(lab):
 
 def test_pyinfra_reaches_every_host_over_ssh(lab):
     proc = subprocess.run([str(VENV_BIN / "pyinfra"), "-y", str(REPO / "lab" / "pyinfra.py"), "exec", "--", "hostname"],
-                          capture_output=True, text=True, cwd="/tmp")
+                          capture_output=True, text=True, cwd="/tmp",
+                          stdin=subprocess.DEVNULL)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     for host in SMALL:
@@ -131,16 +135,18 @@ def test_a_changed_host_key_is_refused_everywhere_naming_the_host(lab):
            "rm -f /etc/ssh/ssh_host_*; ssh-keygen -A >/dev/null; systemctl restart ssh")
     fresh = dict(os.environ, ANSIBLE_SSH_CONTROL_PATH_DIR=str(lab.state_dir / "cp-test"))  # no earlier connection
     a = subprocess.run([str(VENV_BIN / "ansible"), "-i", "lab/ansible.gbtt.yml", host, "-m", "ping"],
-                       capture_output=True, text=True, cwd=REPO, env=fresh)
+                       capture_output=True, text=True, cwd=REPO, env=fresh,
+                       stdin=subprocess.DEVNULL)
     assert a.returncode != 0 and f"{host} | UNREACHABLE!" in a.stdout and "HOST IDENTIFICATION HAS CHANGED" in a.stdout
     p = subprocess.run([str(VENV_BIN / "pyinfra"), "-y", str(REPO / "lab" / "pyinfra.py"), "exec", "--limit", host,
-                        "--", "true"], capture_output=True, text=True, cwd="/tmp")
+                        "--", "true"], capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL)
     assert f"[{host}]" in p.stdout + p.stderr and f"Host key for {address} does not match" in p.stdout + p.stderr
     k = gbtt("known-hosts", "collect", "--lab", "--host", host, check=False)
     assert k.returncode == 1 and f"{host} ({address}): its SSH host key changed: pinned SHA256:" in k.stdout
     gbtt("lab", "up", "--profile", "small")
     a = subprocess.run([str(VENV_BIN / "ansible"), "-i", "lab/ansible.gbtt.yml", host, "-m", "ping"],
-                       capture_output=True, text=True, cwd=REPO, env=fresh)
+                       capture_output=True, text=True, cwd=REPO, env=fresh,
+                       stdin=subprocess.DEVNULL)
     assert a.returncode == 0, a.stdout
     assert gbtt("known-hosts", "collect", "--lab", "--host", host).stdout.startswith(f"{host} ({address}): unchanged")
 

@@ -37,7 +37,8 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"{args['host']} does not run component '{args['component']}' "
                                     f"(it runs: {', '.join(plan['components'])})")
         if mine["freeze"]["overridden"]:
-            self._display.warning(f"{task_vars.get('inventory_hostname')}: {mine['freeze']['message']}")
+            # on standard output with the run's other results (the override is also logged by gbtt.freeze)
+            self._display.display(f"{task_vars.get('inventory_hostname')}: {mine['freeze']['message']}")
         result.update(changed=False, ansible_facts={"_gbtt_host_plan": plan, "_gbtt_state": mine["state"],
                                                     "_gbtt_freeze": mine["freeze"], "_gbtt_todo": mine["todo"]})
         return result
