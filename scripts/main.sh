@@ -12,8 +12,11 @@ echo "== 2. bring up the lab: every Linux host of the province as a podman conta
 gbtt lab up --profile full
 gbtt lab status
 echo "== 3. provision every host with Ansible (playbooks/site.yml; pyinfra: deploys/site.py)"
-# progress (play, task, hosts done, elapsed) on standard error; Ansible's recap on standard output
-ANSIBLE_CALLBACKS_ENABLED=gbtt_progress ansible-playbook -i lab/ansible.gbtt.yml playbooks/site.yml \
+# progress (play, task, hosts done, elapsed) on standard error; Ansible's recap on standard output.
+# A first deploy runs every task on every host: Mitogen's one interpreter per host is faster there
+# (full lab: 469 s against 657 s with the linear strategy ansible.cfg keeps for everyday runs).
+ANSIBLE_STRATEGY=mitogen_linear ANSIBLE_CALLBACKS_ENABLED=gbtt_progress \
+  ansible-playbook -i lab/ansible.gbtt.yml playbooks/site.yml \
   | grep -E '^(PLAY RECAP|\S+\s+: ok=)'
 echo "== 4. inspection (Art. 5.5): every host and service checked against the model, protocols spoken for real"
 gbtt audit
