@@ -14,7 +14,7 @@ from pyinfra.operations import apt, files, python, server, systemd
 
 from gbtt.desired import ComponentState, host_state
 from gbtt.desired.drift import DIR_MODE, SYSTEM_USER, drift, spec_of
-from gbtt.desired.knobs import candidates, pick
+from gbtt.desired.knobs import run_time_knobs
 from gbtt.freeze import status
 
 from .facts import HostFacts
@@ -30,7 +30,7 @@ def desired(component: str) -> ComponentState:
 def knobs(data: dict) -> dict:
     """The knob overrides among a host's data; a name that looks like a knob
     but is none, or a value of the wrong type, stops the deploy (one line each)."""
-    found, problems = pick({k: data[k] for k in candidates(data)})
+    found, problems = run_time_knobs(data)
     if problems:
         raise PyinfraError("knob overrides (group_vars, host_vars, --data):\n    " + "\n    ".join(problems))
     return found

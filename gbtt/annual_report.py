@@ -6,7 +6,6 @@ preflight` reports) and inspections (`gbtt audit` reports)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from .components import COMPONENTS
 from .meetings import Meeting, meetings, now_utc
+from .remote import read_reports
 
 
 @dataclass
@@ -24,15 +24,7 @@ class Evidence:
 
 
 def _reports(folder: Path | None, kind: str, year: int) -> list[dict]:
-    out = []
-    for path in sorted(folder.glob(f"{kind}-*.json")) if folder and folder.is_dir() else []:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if str(data.get("when", "")).startswith(str(year)):
-            out.append(data)
-    return out
+    return [data for _, data in reversed(read_reports(folder, kind)) if str(data.get("when", "")).startswith(str(year))]
 
 
 def gather(year: int, preflight_dir: Path | None, audit_dir: Path | None) -> Evidence:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import os
 from pathlib import Path
 
 from .annual_report import failure
 from .meetings import freeze_window, local, meetings, now_utc
 from .minutes import item
+from .remote import read_reports
 from .topology import TopologyError, dot_source, render_svg
 
 STYLE = """
@@ -26,21 +26,10 @@ th{background:#eceff1}.ok{background:#e8f5e9;color:#1b5e20}.bad{background:#ffeb
 """
 
 
-def _newest(folder: Path | None, kind: str) -> list[tuple[Path, dict]]:
-    """The reports of a kind, newest first."""
-    out = []
-    for path in sorted(folder.glob(f"{kind}-*.json"), reverse=True) if folder and folder.is_dir() else []:
-        try:
-            out.append((path, json.loads(path.read_text())))
-        except (OSError, ValueError):
-            continue
-    return out
-
-
 def last_checks(folder: Path | None) -> dict[str, dict]:
     """room -> its latest preflight row, with the report's time and path."""
     found: dict[str, dict] = {}
-    for path, data in _newest(folder, "preflight"):
+    for path, data in read_reports(folder, "preflight"):
         for row in data.get("rooms", []):
             if "room" in row and row["room"] not in found:
                 found[row["room"]] = dict(row, when=data.get("when"), report=path)
@@ -49,7 +38,7 @@ def last_checks(folder: Path | None) -> dict[str, dict]:
 
 def last_audit(folder: Path | None) -> tuple[dict[str, list[dict]], str | None, Path | None]:
     """host -> its rows in the newest audit report, that report's time and path."""
-    for path, data in _newest(folder, "audit"):
+    for path, data in read_reports(folder, "audit"):
         rows: dict[str, list[dict]] = {}
         for r in data.get("results", []):
             rows.setdefault(r["host"], []).append(r)

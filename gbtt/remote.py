@@ -31,6 +31,17 @@ class Fleet:
         return [h for h in self.hosts if h.vars.get("gbtt_role") == role]
 
 
+def read_reports(folder: Path | None, kind: str) -> list[tuple[Path, dict]]:
+    """The dated reports of a kind in `folder` (as write_report names them), newest first; unreadable ones skipped."""
+    out = []
+    for path in sorted(folder.glob(f"{kind}-*.json"), reverse=True) if folder and folder.is_dir() else []:
+        try:
+            out.append((path, json.loads(path.read_text())))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
 def write_report(out_dir: Path, kind: str, lab: bool, inventory: Path, body: dict) -> Path:
     """out_dir/<kind>-<lab|production>-<UTC time>.json"""
     out_dir.mkdir(parents=True, exist_ok=True)

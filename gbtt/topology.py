@@ -5,11 +5,11 @@ bandwidth and the conference's share of it, and each room system coloured by
 its last pre-meeting check (`gbtt preflight`'s newest report)."""
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
+from .remote import read_reports
 from .rules import objects
 
 OK, FAILED, UNKNOWN = "#2e7d32", "#c62828", "#9e9e9e"  # green, red, grey
@@ -21,12 +21,7 @@ class TopologyError(Exception):
 
 def last_preflight(folder: Path | None) -> tuple[dict[str, bool], str | None]:
     """room -> passed, from the newest preflight report in `folder`, and when it ran."""
-    reports = sorted(folder.glob("preflight-*.json")) if folder and folder.is_dir() else []
-    for path in reversed(reports):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
+    for _, data in read_reports(folder, "preflight")[:1]:
         return {r["room"]: bool(r.get("ok")) for r in data.get("rooms", []) if "room" in r}, data.get("when")
     return {}, None
 

@@ -85,6 +85,11 @@ def candidates(variables: Mapping) -> list[str]:
             and (k in knobs() or looks_like_a_knob(k))]
 
 
+def run_time_knobs(variables: Mapping, template=lambda value: value) -> tuple[dict, list[str]]:
+    """pick() over an engine's variables (each templated first, as Ansible's are)."""
+    return pick({k: template(variables[k]) for k in candidates(variables or {})})
+
+
 def pick(variables: Mapping) -> tuple[dict, list[str]]:
     """The knobs among an engine's variables, and a message per name that
     looks like a knob but is none, or per value of the wrong type."""

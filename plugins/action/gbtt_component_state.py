@@ -46,11 +46,11 @@ class ActionModule(ActionBase):
     def _host_plan(self, args, task_vars, key) -> dict:
         from gbtt.desired import host_state
         from gbtt.desired.drift import drift, spec_of
-        from gbtt.desired.knobs import candidates, pick
+        from gbtt.desired.knobs import run_time_knobs
         from gbtt.freeze import OverrideRefused, status
         from gbtt.problems import InventoryInvalid
 
-        knobs, problems = pick({k: self._templar.template(task_vars[k]) for k in candidates(task_vars)})
+        knobs, problems = run_time_knobs(task_vars, self._templar.template)
         if problems:
             raise AnsibleActionFail("knob overrides (group_vars, host_vars, -e):\n" + "\n".join(problems))
         try:

@@ -41,9 +41,9 @@ class LookupModule(LookupBase):
         from gbtt.desired import host_state
         from gbtt.problems import InventoryInvalid
 
-        from gbtt.desired.knobs import candidates, pick
+        from gbtt.desired.knobs import run_time_knobs
 
-        knobs, problems = pick({k: self._templar.template(variables[k]) for k in candidates(variables or {})})
+        knobs, problems = run_time_knobs(variables, self._templar.template)
         if problems:
             raise AnsibleLookupError("knob overrides (group_vars, host_vars, -e):\n" + "\n".join(problems))
         try:
