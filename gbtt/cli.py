@@ -110,6 +110,36 @@ def cmd_preflight(args) -> int:
     return 0 if all(r["ok"] for r in results) else 1
 
 
+def cmd_meeting(args) -> int:
+    from .inventory import load
+    from .meeting import MeetingError, print_reply, run
+
+    try:
+        reply = run(Path(args.inventory), not args.production, args.verb, args.meeting, args.room, Path(args.out))
+    except MeetingError as exc:
+        print(f"gbtt meeting {args.verb}: {exc}", file=sys.stderr)
+        return 1
+    print_reply(load(Path(args.inventory)), args.verb, reply)
+    return 0
+
+
+def cmd_rehearse(args) -> int:
+    from .meeting import MeetingError
+    from .rehearsal import print_table, rehearse
+
+    if bool(args.meeting) == bool(args.rooms):
+        print("gbtt rehearse: name a meeting, or --rooms all", file=sys.stderr)
+        return 2
+    try:
+        results, report, elapsed = rehearse(Path(args.inventory), not args.production, args.meeting, Path(args.out))
+    except MeetingError as exc:
+        print(f"gbtt rehearse: {exc}", file=sys.stderr)
+        return 2
+    print_table(results, elapsed)
+    print(f"report: {report}")
+    return 0 if all(r["ok"] is not False for r in results) else 1
+
+
 def cmd_backgrounds(args) -> int:
     from .backgrounds import BackgroundError, write_backgrounds
     from .desired.components.room_provisioning import DEFAULT_TITLE
@@ -234,6 +264,23 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--meeting", help="the rooms taking part in this booked meeting (meetings/<id>.yml)")
     pf.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     pf.add_argument("--out", default="out/preflight", help="where the JSON report goes")
+
+    from .meeting import VERBS
+
+    mt = command("meeting", cmd_meeting, "conference control on the multipoint bridge (Art. 7.5.a): list, show, "
+                 "start, mute, unmute, drop, redial, end; logged")
+    mt.add_argument("verb", choices=VERBS)
+    mt.add_argument("meeting", nargs="?", help="the booking (meetings/<id>.yml) or its number")
+    mt.add_argument("room", nargs="?", help="a room system's id, or its site's")
+    mt.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
+    mt.add_argument("--out", default="out/meeting", help="where the log of commands goes")
+
+    rh = command("rehearse", cmd_rehearse, "dress rehearsal (Art. 6.4, 7): the bridge calls every room of a meeting; "
+                 "who hears whom; JSON report")
+    rh.add_argument("meeting", nargs="?", help="the booking (meetings/<id>.yml) or its number")
+    rh.add_argument("--rooms", choices=["all"], help="every room of the province, in the rehearsal room")
+    rh.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
+    rh.add_argument("--out", default="out/rehearsal", help="where the JSON report goes")
 
     bg = command("backgrounds", cmd_backgrounds, "the rooms' backgrounds of Art. 4.3 (phông nền) as SVG and PNG")
     bg.add_argument("--site", action="append", help="only this site (repeatable)")

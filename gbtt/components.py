@@ -60,6 +60,8 @@ COMPONENTS: dict[str, Component] = {c.name: c for c in (
     Component("turn", "TURN (coturn)", "turn", "máy chủ TURN", probe=True),
     Component("conference", "Conference server (Janus, nginx)", "conference", "máy chủ hội nghị", probe=True,
               peer="rooms"),
+    Component("multipoint_bridge", "Multipoint bridge (the meetings' SIP rooms into Janus AudioBridge; sippy)",
+              "multipoint_bridge", "cầu nối đa điểm", probe=True, peer="sip_registrar"),
     Component("room_pc", "Bridge rooms' SIP room systems (baresip)", "baresip", "thiết bị đầu cuối điểm cầu"),
     Component("linux_router", "Linux edge routers of the mountainous districts (FRR, nftables, tc)",
               "linux_routers", "bộ định tuyến biên (Linux)", tags=("network",), probe=True, site_routers_only=True,

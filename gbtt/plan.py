@@ -17,7 +17,7 @@ from .desired import host_state
 from .desired.model import ComponentState, components_for
 from .hostinventory import managed_hosts
 from .meetings import now_utc
-from .render import mask, secret_values
+from .render import inventory_secrets, mask
 from .validate import load_valid
 
 
@@ -59,7 +59,7 @@ def _states(inventory: Path | None, lab: bool, now) -> tuple[dict[str, dict[str,
     inv = load_valid(inventory)
     hosts = [h.name for h in managed_hosts(inv) if components_for(h)]
     return ({h: host_state(inventory, h, lab=lab, now=now).components for h in hosts},
-            secret_values(inv.secrets()))
+            inventory_secrets(inv))
 
 
 def _compare(name: str, old: ComponentState | None, new: ComponentState | None, secrets: list[str], out: HostPlan):

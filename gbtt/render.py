@@ -22,6 +22,14 @@ def secret_values(value) -> list[str]:
     return [str(value)] if value not in (None, "") else []
 
 
+def inventory_secrets(inv) -> list[str]:
+    """Every secret value files may hold: the vault's, and what the model derives from them."""
+    from .desired.components.conference import derived_secrets  # noqa: PLC0415 (the model imports lazily)
+
+    secrets = inv.secrets()
+    return secret_values(secrets) + derived_secrets(inv, secrets)
+
+
 def mask(text: str, secrets: list[str]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
@@ -30,7 +38,7 @@ def mask(text: str, secrets: list[str]) -> str:
 
 def render(inventory: Path, out: Path, hosts: list[str] | None = None, lab: bool = False) -> list[Path]:
     inv = load_valid(inventory)
-    secrets = secret_values(inv.secrets())
+    secrets = inventory_secrets(inv)
     names = [h.name for h in managed_hosts(inv) if components_for(h)]  # Linux hosts and vendor site routers
     unknown = sorted(set(hosts or ()) - set(names))
     if unknown:

@@ -56,7 +56,7 @@ def build(ctx) -> ComponentState:
 dependencies: []
 """,
         f"roles/{name}/tasks/main.yml": f"""# The `{name}` component (knobs: defaults/main.yml; files: templates/{name}/).
-- name: {name} component
+- name: {name.replace("_", " ").capitalize()} component  # ansible-lint: names start with a capital
   ansible.builtin.import_role:
     name: gbtt_component
   vars:

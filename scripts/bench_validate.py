@@ -102,7 +102,7 @@ def generate(root: Path, rooms: int) -> None:
     network = yaml.safe_load((real / "network.yml").read_text())
     network.update({"management_subnet": str(mgmt), "devices": devices, "links": links})
     dump("network.yml", network)
-    secrets = {"sip_passwords": passwords, "probe_sip_password": "p" * 24, "turn_static_secret": "s" * 32, "janus_admin_secret": "a" * 24,
+    secrets = {"sip_passwords": passwords, "probe_sip_password": "p" * 24, "bridge_sip_password": "b" * 24, "turn_static_secret": "s" * 32, "janus_admin_secret": "a" * 24,
                "janus_api_secret": "b" * 24}
     (root / "vault.yml").write_bytes(encrypt(yaml.safe_dump(secrets).encode()))
 

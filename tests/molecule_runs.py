@@ -10,7 +10,7 @@ import os
 import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from gbtt.lab import aptcache
+from gbtt.lab import aptcache, wheelhouse
 from gbtt.lab.image import ensure_image
 from gbtt.lab.podman import podman
 from gbtt.paths import LAB_DIR, REPO
@@ -31,6 +31,7 @@ def start() -> None:
     if _runs:
         return
     aptcache.ensure(log=lambda *_: None)
+    wheelhouse.ensure(log=lambda *_: None)
     ensure_image(log=lambda *_: None)
     for role in SCENARIOS:  # an instance left by an interrupted run
         podman("rm", "-f", "-t", "1", f"gbtt-molecule-{role.replace('_', '-')}", check=False)

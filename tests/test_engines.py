@@ -1,6 +1,6 @@
 """Both engines apply the model's desired state in the lab, for real.
 
-The central hosts, all four at once: on fresh containers, pyinfra
+The central hosts, all five at once: on fresh containers, pyinfra
 (deploys/site.py) deploys them and a second run changes nothing; then
 Ansible (playbooks/site.yml) finds nothing to change on them (every file
 byte-identical with its owner and mode, every package, user and service as
@@ -24,6 +24,7 @@ from gbtt.checks import check_applied
 from gbtt.checks.common import check_common
 from gbtt.checks.conference import check_conference
 from gbtt.checks.media_relay import check_media_relay
+from gbtt.checks.multipoint_bridge import check_multipoint_bridge
 from gbtt.checks.sip_registrar import check_sip_registrar
 from gbtt.checks.turn import check_turn
 from gbtt.desired import host_state
@@ -33,7 +34,7 @@ from gbtt.lab.podman import podman
 from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
-HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-turn-01"]  # the central MCU: group `central`
+HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-turn-01", "mcu-bridge-01"]  # the central MCU: group `central`
 PROBE_FROM = "quy-nhon-pc"  # SIP comes from a bridge room
 
 
@@ -101,6 +102,12 @@ def test_conference_answers_the_rooms(lab):
     address = lab_state(lab.state_dir)["hosts"]["mcu-conf-01"]
     check_conference(remote(lab, "mcu-conf-01"), "mcu-conf-01", lab=True, address=address,
                      peer=remote(lab, PROBE_FROM))
+
+
+def test_bridge_answers_the_registrar(lab):
+    address = lab_state(lab.state_dir)["hosts"]["mcu-bridge-01"]
+    check_multipoint_bridge(remote(lab, "mcu-bridge-01"), "mcu-bridge-01", lab=True, address=address,
+                            peer=remote(lab, "mcu-sip-01"))
 
 
 def test_turn_grants_allocations(lab):

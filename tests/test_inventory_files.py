@@ -130,7 +130,7 @@ def test_vault_schema_errors_hide_values(inv_dir):
     data["sip_passwords"]["quy-nhon-pc"] = "tooshort"
     (inv_dir / "vault.yml").write_bytes(encrypt(yaml.safe_dump(data).encode()))
     lines = problems_of(inv_dir)
-    assert lines == ["vault.yml:14 vault.sip_passwords.quy-nhon-pc: too short: at least 12 characters needed"]
+    assert lines == ["vault.yml:15 vault.sip_passwords.quy-nhon-pc: too short: at least 12 characters needed"]
 
 
 def test_cache_follows_file_content(inv_dir):

@@ -7,6 +7,7 @@ import json
 from conftest import REAL
 from gbtt.cli import main
 from gbtt.desired import host_state
+from gbtt.desired.components.conference import derived_secrets
 from gbtt.inventory import load
 
 
@@ -14,15 +15,20 @@ def test_render_masks_every_secret(tmp_path):
     assert main(["render", "--inventory", str(REAL), "--out", str(tmp_path)]) == 0
     secrets = load(REAL).secrets()
     values = [secrets["turn_static_secret"], secrets["janus_admin_secret"], secrets["janus_api_secret"],
-              secrets["probe_sip_password"], *secrets["sip_passwords"].values()]
+              secrets["probe_sip_password"], secrets["bridge_sip_password"], *secrets["sip_passwords"].values(),
+              *derived_secrets(load(REAL), secrets)]  # the rooms' PINs and secrets, the admin keys
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     # every Linux host of the province, and the 10 vendor site routers
-    assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 30
+    assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 31
     for path in files:
         text = path.read_text()
         assert not any(v in text for v in values), f"{path} shows a secret"
     pw = (tmp_path / "mcu-sip-01/etc/kamailio/gbtt-passwords.cfg").read_text()
     assert '$sht(sippw=>quy-nhon-pc) = "********";' in pw
+    audiobridge = (tmp_path / "mcu-conf-01/etc/janus/janus.plugin.audiobridge.jcfg").read_text()
+    assert 'pin = "********"' in audiobridge and 'secret = "********"' in audiobridge
+    bridge = json.loads((tmp_path / "mcu-bridge-01/etc/gbtt/bridge/bridge.json").read_text())
+    assert {m["pin"] for m in bridge["meetings"].values()} == {"********"}
 
 
 def test_render_one_host_for_the_lab(tmp_path):

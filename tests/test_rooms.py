@@ -10,6 +10,7 @@ import pytest
 
 from conftest import REAL
 from gbtt.desired import host_state
+from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
 
@@ -61,8 +62,9 @@ def test_room_follows_its_profile_and_registers_with_every_registrar(site, ep):
     assert params["auth_pass"] == INV.secrets()["sip_passwords"][ep["id"]]
     contacts = [ln for ln in f["/etc/gbtt/baresip/contacts"].splitlines() if not ln.startswith("#")]
     probe = role_defaults("preflight_probe")["probe_sip_user"]
-    assert contacts == [f'"GBTT preflight probe" <sip:{probe}@{INV.province["sip_domain"]}>;access=allow',
-                        "<sip:*@*>;access=block"]
+    domain = INV.province["sip_domain"]
+    assert contacts == [f'"GBTT preflight probe" <sip:{probe}@{domain}>;access=allow',  # and the bridge: nobody else
+                        f'"GBTT cầu nối đa điểm" <sip:gbtt-bridge@{domain}>;access=allow', "<sip:*@*>;access=block"]
 
 
 def test_devices_are_real_in_production_and_generated_in_the_lab():
@@ -71,7 +73,12 @@ def test_devices_are_real_in_production_and_generated_in_the_lab():
     conf_prod = baresip_config(next(f.content for f in prod.files if f.path.endswith("/config")))
     conf_lab = baresip_config(next(f.content for f in lab.files if f.path.endswith("/config")))
     assert conf_prod["video_source"] == ["v4l2,/dev/video0"] and conf_prod["audio_source"] == ["alsa,default"]
-    assert conf_lab["video_source"] == ["fakevideo,nil"] and conf_lab["audio_source"] == ["ausine,440"]
+    assert conf_lab["video_source"] == ["fakevideo,nil"] and conf_lab["audio_source"] == [f"ausine,{lab_tone(INV, 'an-lao-pc')}"]
+    # the lab: what it hears is decoded into a file per call (gbtt rehearse), played nowhere
+    assert conf_lab["audio_player"] == ["aubridge,heard"] and conf_lab["snd_path"] == [HEARD_DIR]
+    assert "sndfile.so" in conf_lab["module"] and "sndfile.so" not in conf_prod["module"] and "snd_path" not in conf_prod
+    tones = [lab_tone(INV, ep["id"]) for s in INV.sites.values() for ep in s["endpoints"] if ep["kind"] == "sip-room-system"]
+    assert len(set(tones)) == len(tones) and 300 <= min(tones) and max(tones) <= 3400  # each its own, PCMU carries all
     assert "baresip-x11" in prod.packages and "baresip-x11" not in lab.packages
     assert "v4l2.so" in conf_prod["module"] and "fakevideo.so" not in conf_prod["module"]
     unit = next(f.content for f in prod.files if f.path.endswith(".service"))

@@ -26,6 +26,7 @@ CONF_DIR = LAB_DIR / "apt-cache"
 CACHE_DIR = Path(os.environ.get("GBTT_APT_CACHE_DIR", "/var/cache/gbtt-apt"))
 PORT = 3142  # also in lab/apt-cache/acng.conf and gbtt-apt-proxy
 REPORT = "acng-report.html"
+WHEELS_PATH = "gbtt-pip"  # its LocalDirs: the lab's Python packages (gbtt.lab.wheelhouse)
 START_SECONDS = 10
 
 
@@ -45,11 +46,25 @@ def local_url() -> str | None:
 
 
 def answers(url: str) -> bool:
+    """apt-cacher-ng answers, and serves the lab's Python packages (gbtt.lab.wheelhouse) too."""
     try:
         with urllib.request.urlopen(f"{url}/{REPORT}", timeout=2) as resp:
-            return resp.status == 200 and b"Apt-Cacher" in resp.read()
+            if resp.status != 200 or b"Apt-Cacher" not in resp.read():
+                return False
+        with urllib.request.urlopen(f"{url}/{WHEELS_PATH}/", timeout=2) as resp:
+            return resp.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def stop_stale() -> None:
+    """An apt-cacher-ng started by an older gbtt (without the Python packages' folder): stopped, to be restarted."""
+    pid_file = CACHE_DIR / "apt-cacher-ng.pid"
+    try:
+        os.kill(int(pid_file.read_text().strip()), 15)
+    except (OSError, ValueError):
+        return
+    time.sleep(0.5)
 
 
 def size(path: Path) -> int:
@@ -73,10 +88,12 @@ def ensure(log=print) -> CacheStatus:
         log("lab: apt-cacher-ng is not installed (scripts/setup.sh installs it): "
             "lab hosts download their packages directly")
         return current
-    for sub in ("cache", "log"):
+    stop_stale()
+    for sub in ("cache", "log", "wheels"):
         (CACHE_DIR / sub).mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         [binary, "-c", str(CONF_DIR), "ForeGround=0", f"CacheDir={CACHE_DIR / 'cache'}",
+         f"LocalDirs={WHEELS_PATH} {CACHE_DIR / 'wheels'}",
          f"LogDir={CACHE_DIR / 'log'}", f"PidFile={CACHE_DIR / 'apt-cacher-ng.pid'}",
          f"SocketPath={CACHE_DIR / 'apt-cacher-ng.socket'}"],
         capture_output=True, text=True, start_new_session=True, timeout=30)

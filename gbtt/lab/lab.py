@@ -29,7 +29,7 @@ from pathlib import Path
 from ..hostinventory import LAB_GATEWAY, LAB_SUPERNET, lab_address, lab_state, lab_state_dir, managed_hosts
 from ..inventory import default_inventory
 from ..validate import load_valid
-from . import aptcache
+from . import aptcache, wheelhouse
 from .image import ensure_image
 from .podman import LabError, containers, exists, podman
 
@@ -299,6 +299,7 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
     hosts = plan(lab, profile)  # validates the inventory before anything is created
     ensure_key(lab)
     aptcache.ensure(log)  # before the image: its build downloads through the cache too
+    wheelhouse.ensure(log)  # the bridge's Python packages, served by the cache
     image = ensure_image(log)
     ensure_network(lab)
     current = {c["Names"][0]: c for c in containers(lab.label)}

@@ -3,6 +3,7 @@ control protocol (UDP: "<cookie> <bencoded dict>").  As a script it prints
 one JSON object:
 
     python3 rtpengine.py ping|statistics HOST PORT
+    python3 rtpengine.py query HOST PORT CALL_ID     # one call's streams and their packets
 """
 from __future__ import annotations
 
@@ -60,7 +61,10 @@ def command(host: str, port: int, message: dict, timeout: float = 3.0) -> dict:
 
 def main(argv: list[str]) -> int:
     try:
-        result = command(argv[1], int(argv[2]), {"command": argv[0]})
+        message = {"command": argv[0]}
+        if argv[0] == "query":
+            message["call-id"] = argv[3]
+        result = command(argv[1], int(argv[2]), message)
     except (OSError, ValueError) as exc:
         result = {"result": "error", "error-reason": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(result))

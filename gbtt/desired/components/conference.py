@@ -61,15 +61,23 @@ def central_rooms(inv) -> list[str]:
     return sorted(k for k, v in inv.sites.items() if v["kind"] == "central-room")
 
 
+def rehearsal_room_id(inv) -> int:
+    """The standing room of `gbtt rehearse --rooms all`: every room of the province (after the central rooms' ids)."""
+    return inv.province["code"] * 100 + 99
+
+
 def standing_rooms(inv, secrets: dict, participants: int) -> list[dict]:
-    """One standing room per central bridge room, with that room's SIP profile."""
+    """One standing room per central bridge room, with that room's SIP profile; and the rehearsal room."""
     rooms = []
     for n, sid in enumerate(central_rooms(inv), 1):
         site = inv.sites[sid]
         profile = inv.codec_profiles[next(ep["profile"] for ep in site["endpoints"] if ep["kind"] == "sip-room-system")]
         rooms.append(_room(inv, secrets, inv.province["code"] * 100 + n, f"Giao ban trực tuyến - {site['name']}",
                            profile, min(inv.province["max_rooms_per_meeting"], participants)))
-    return rooms
+        if n == 1:
+            rehearsal = _room(inv, secrets, rehearsal_room_id(inv), "Tổng duyệt - mọi điểm cầu", profile,
+                              min(inv.province["max_rooms_per_meeting"], participants))
+    return rooms + [rehearsal] if rooms else rooms
 
 
 def meeting_room_id(inv, m) -> int:
@@ -79,11 +87,25 @@ def meeting_room_id(inv, m) -> int:
     return int(f"{inv.province['code']}{start:%y%m%d%H%M}{central_rooms(inv).index(m.host_room) + 1}")
 
 
+def meeting_numbers(inv) -> str:
+    """A regular expression matching every meeting number meeting_room_id makes."""
+    digits = len(str(len(central_rooms(inv))))
+    return f"^{inv.province['code']}[0-9]{{{10 + digits}}}$"
+
+
 def meeting_rooms(inv, secrets: dict, participants: int, now) -> list[dict]:
     """A room per booked meeting not yet over (meetings/), with the meeting's profile."""
     return [_room(inv, secrets, meeting_room_id(inv, m), m.title, inv.codec_profiles[m.profile],
                   min(len(m.rooms), participants))
             for m in meetings(inv) if m.end > now]
+
+
+def derived_secrets(inv, secrets: dict) -> list[str]:
+    """What the model derives from the vault and files hold: every room's PIN and secret, the plugins' admin keys
+    (gbtt render and plan mask them as they mask the vault's values)."""
+    ids = [r["id"] for r in standing_rooms(inv, secrets, 1)] + [meeting_room_id(inv, m) for m in meetings(inv)]
+    return [_derived(secrets["janus_admin_secret"], f"{p}-admin-key")[:32] for p in ("videoroom", "audiobridge")] + \
+        [v for i in ids for v in (room_pin(secrets, i), _derived(secrets["janus_admin_secret"], f"room:{i}")[:24])]
 
 
 def build(ctx) -> ComponentState:

@@ -9,12 +9,23 @@ from __future__ import annotations
 from ...codecs import CODECS
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .media_relay import tos
+from .multipoint_bridge import bridge_user
 CONFIG_DIR = "/etc/gbtt/baresip"
 USER = "gbtt-baresip"
 
 
 def device_set(ctx, knobs: dict) -> dict:
     return knobs["baresip_lab_devices" if ctx.lab else "baresip_production_devices"]
+
+
+HEARD_DIR = "/run/gbtt-baresip"  # the lab: what the room hears, decoded, per call (baresip's sndfile; gbtt rehearse)
+TONE_BASE, TONE_STEP = 350, 150  # Hz: within what PCMU carries (300-3400 Hz) for 20 room systems
+
+
+def lab_tone(inv, endpoint_id: str) -> int:
+    """The tone a lab room system sends (Hz): its own, so that a rehearsal tells who hears whom."""
+    ids = sorted(ep["id"] for s in inv.sites.values() for ep in s["endpoints"] if ep["kind"] == "sip-room-system")
+    return TONE_BASE + TONE_STEP * ids.index(endpoint_id)
 
 
 def device_modules(devices: dict) -> list[str]:
@@ -42,6 +53,9 @@ def build(ctx) -> ComponentState:
     profile = ctx.inv.codec_profiles[ep["profile"]]
     audio, video = profile["audio"], profile["video"]
     devices = device_set(ctx, knobs)
+    if ctx.lab:  # its own tone in; what it hears, decoded, into a file per call (sndfile), played nowhere
+        devices = {**devices, "audio_source": f"ausine,{lab_tone(ctx.inv, ep['id'])}", "audio_player": "aubridge,heard",
+                   "audio_alert": "aubridge,alert"}
     domain = ctx.inv.province["sip_domain"]
     restart = ["gbtt-baresip"]
     config = ctx.render("room_pc/baresip.config.j2", component="room_pc",
@@ -50,8 +64,9 @@ def build(ctx) -> ComponentState:
                         opus_kbps=audio["kbps"] if audio["codec"] == "opus" else None, video=video,
                         rtp_tos=tos(ctx.inv), rtp_ports=knobs["baresip_rtp_ports"],
                         jitter_buffer=knobs["baresip_jitter_buffer"], ctrl_port=knobs["baresip_ctrl_port"],
+                        dump_dir=HEARD_DIR if ctx.lab else None,
                         modules=sorted({CODECS[audio["codec"]].baresip_module, CODECS[video["codec"]].baresip_module,
-                                         *device_modules(devices)}))
+                                         *device_modules(devices), *(["sndfile"] if ctx.lab else [])}))
     accounts = ctx.render("room_pc/accounts.j2", user=ep["id"], domain=domain, profile=ep["profile"],
                           password=ctx.secrets["sip_passwords"][ep["id"]],
                           regint=knobs["baresip_register_interval"],
@@ -67,10 +82,11 @@ def build(ctx) -> ComponentState:
             FileSpec(f"{CONFIG_DIR}/accounts", accounts, mode="0640", group=USER, secret=True, restart=restart),
             FileSpec(f"{CONFIG_DIR}/config", config, restart=restart),
             FileSpec(f"{CONFIG_DIR}/contacts",
-                     ctx.render("room_pc/contacts.j2", probe_user=probe["probe_sip_user"], domain=domain),
+                     ctx.render("room_pc/contacts.j2", probe_user=probe["probe_sip_user"], domain=domain,
+                                bridge_user=bridge_user(ctx.inv) if ctx.hosts_with_role("multipoint_bridge") else None),
                      restart=restart),
             FileSpec("/etc/systemd/system/gbtt-baresip.service",
-                     ctx.render("room_pc/gbtt-baresip.service.j2", user=USER, config_dir=CONFIG_DIR,
+                     ctx.render("room_pc/gbtt-baresip.service.j2", user=USER, config_dir=CONFIG_DIR, lab=ctx.lab,
                                 groups=[] if ctx.lab else ["audio", "video"]),
                      restart=["daemon-reload", *restart]),
         ],

@@ -5,6 +5,8 @@ an htable, no database), media of every call anchored on the media relays
 from __future__ import annotations
 
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
+from .conference import meeting_numbers
+from .multipoint_bridge import bridge_user
 from .media_relay import media_flags
 
 
@@ -25,6 +27,11 @@ def build(ctx) -> ComponentState:
     relays = [f"udp:{ctx.addr(h.address)}:{relay['rtpengine_ng_port']}" for h in ctx.hosts_with_role("media_relay")]
     accounts = sip_accounts(ctx.inv, ctx.secrets)
     accounts[ctx.defaults("preflight_probe")["probe_sip_user"]] = ctx.secrets["probe_sip_password"]
+    bridges = ctx.hosts_with_role("multipoint_bridge")
+    if bridges:
+        accounts[bridge_user(ctx.inv)] = ctx.secrets["bridge_sip_password"]
+    bridge = f"sip:{ctx.addr(bridges[0].address)}:{ctx.defaults('multipoint_bridge')['multipoint_bridge_sip_port']}" \
+        if bridges else None
     accounts = {user: _quote(pw) for user, pw in sorted(accounts.items())}
     restart = ["kamailio"]
     return ComponentState(
@@ -38,7 +45,9 @@ def build(ctx) -> ComponentState:
                      ctx.render("sip_registrar/kamailio.service.conf.j2", **knobs), restart=["daemon-reload", *restart]),
             FileSpec("/etc/kamailio/kamailio.cfg",
                      ctx.render("sip_registrar/kamailio.cfg.j2", address=ctx.address, relays=relays,
-                                media_flags=media_flags(ctx.inv, relay),
+                                media_flags=media_flags(ctx.inv, relay), bridge=bridge,
+                                bridge_address=ctx.addr(bridges[0].address) if bridges else None,
+                                meeting_numbers=meeting_numbers(ctx.inv),
                                 sip_domain=ctx.inv.province["sip_domain"], **knobs),
                      validate="/usr/sbin/kamailio -c -f %s", restart=restart),
         ],

@@ -1,0 +1,342 @@
+"""gbtt-bridge: the SIP side of the multipoint bridge (sippy), run by systemd
+on the bridge host:
+
+    python3 -m gbtt_bridge.service /etc/gbtt/bridge/bridge.json
+
+Every room of a meeting is one *leg*: a SIP dialog with the room (through
+the registrar, media anchored on the relay) and one plain-RTP participant of
+the meeting's Janus AudioBridge room, which mixes (each room hears the others,
+not itself). A room calls `sip:<meeting number>@<domain>` (the bridge answers
+with Janus's RTP address for the codec it chose), or the bridge calls the
+room when the central engineer starts the meeting (without an offer: the
+room offers in its 200 OK and the bridge answers in the ACK). The central
+engineer's commands come over a loopback socket (gbtt_bridge.control)."""
+from __future__ import annotations
+
+import json
+import logging
+import socketserver
+import sys
+import threading
+import time
+
+from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventPreConnect, CCEventTry
+from sippy.Core.EventDispatcher import ED2
+from sippy.MsgBody import MsgBody
+from sippy.SipConf import SipConf
+from sippy.SipLogger import SipLogger
+from sippy.SipTransactionManager import SipTransactionManager
+from sippy.UA import UA
+
+from . import sdp
+from .janus_client import Janus, JanusError
+
+log = logging.getLogger("gbtt-bridge")
+
+
+class Leg:
+    """One room in one meeting."""
+
+    def __init__(self, meeting: str, room: str, display: str, direction: str):
+        self.meeting, self.room, self.display, self.direction = meeting, room, display, direction
+        self.ua = None
+        self.handle: int | None = None
+        self.participant: int | None = None
+        self.codec: str | None = None
+        self.state = "calling"
+        self.since = time.time()
+        self.connected: float | None = None
+        self.reason = ""
+
+    def joined(self) -> None:
+        self.state, self.connected = "connected", time.time()
+
+    def row(self) -> dict:
+        sip = {"call_id": str(self.ua.cId), "bridge_tag": str(self.ua.lTag)} if self.ua is not None and \
+            getattr(self.ua, "cId", None) is not None else {}
+        return {"room": self.room, "display": self.display, "direction": self.direction, "state": self.state,
+                "codec": self.codec, "participant": self.participant, "since": round(self.since, 3),
+                "connected": round(self.connected, 3) if self.connected else None, "reason": self.reason, **sip}
+
+
+class MediaRefused(Exception):
+    def __init__(self, code: int, reason: str):
+        super().__init__(reason)
+        self.status = (code, reason)
+
+
+class DialOut(CCEventTry):
+    """An INVITE from the bridge's own account (the registrar authenticates it like any room)."""
+    domain = None
+
+    def onUacSetupComplete(self, uac):
+        uac.lUri.getUrl().host = self.domain
+
+
+class Bridge:
+    def __init__(self, config: dict):
+        self.cfg = config
+        self.meetings: dict[str, dict] = config["meetings"]
+        self.legs: dict[tuple[str, str], Leg] = {}
+        self.janus = Janus(config["janus"]["url"], config["janus"]["api_secret"], config["janus"].get("cafile"),
+                           on_event=self.janus_event)
+        self.sip = None  # sippy's global_config
+
+    # -- Janus ----------------------------------------------------------------
+    def janus_event(self, event: dict) -> None:
+        data = event.get("plugindata", {}).get("data", {})
+        if data.get("audiobridge") == "talking" or data.get("audiobridge") == "stopped-talking":
+            log.debug("talking %s", data)
+
+    def join(self, leg: Leg, meeting: dict, rtp: dict) -> dict:
+        leg.handle = self.janus.attach()
+        body = {"request": "join", "room": meeting["room"], "display": leg.display, "codec": leg.codec, "rtp": rtp,
+                "volume": self.cfg.get("volume", 100)}
+        if meeting.get("pin"):
+            body["pin"] = meeting["pin"]
+        data = self.janus.request(leg.handle, body)
+        leg.participant = data.get("id")
+        if "rtp" not in data:
+            raise JanusError("join: Janus gave no RTP address (is the room open to plain-RTP participants?)")
+        return data["rtp"]
+
+    def leave(self, leg: Leg, reason: str) -> None:
+        if leg.state != "ended":
+            log.info("%s %s: ended (%s)", leg.meeting, leg.room, reason)
+        leg.state, leg.reason = "ended", reason
+        if leg.handle is not None:
+            handle, leg.handle = leg.handle, None
+            self.janus.detach(handle)
+
+    # -- SIP: requests outside a dialog -------------------------------------------
+    def recv_request(self, req, sip_t):
+        if req.getHFBody("to").getTag() is not None:
+            return req.genResponse(481, "Call Leg/Transaction Does Not Exist"), None, None
+        if req.getMethod() == "INVITE":
+            ua = UA(self.sip, event_cb=self.dial_in_event)
+            return ua.recvRequest(req, sip_t)
+        if req.getMethod() == "OPTIONS":
+            return req.genResponse(200, "OK"), None, None
+        return req.genResponse(501, "Not Implemented"), None, None
+
+    def admitted(self, meeting: dict, caller: str) -> str | None:
+        """The caller's display name if it may join `meeting`, else None."""
+        for room in meeting["rooms"]:
+            if room["id"] == caller:
+                return room["name"]
+        return caller if caller in self.cfg.get("guests", []) else None
+
+    def dial_in_event(self, event, ua):
+        if isinstance(event, CCEventTry):
+            self.answer(event, ua)
+            return
+        self.dialog_event(event, ua)
+
+    def answer(self, event, ua) -> None:
+        _cid, caller, number, body, _auth, _name = event.getData()
+        meeting = self.meetings.get(number)
+        if meeting is None:
+            log.info("call from %s to %s: no such meeting", caller, number)
+            ua.recvEvent(CCEventFail((404, "No Such Meeting")))
+            return
+        display = self.admitted(meeting, caller)
+        if display is None:
+            log.warning("call from %s to %s: not a room of this meeting", caller, number)
+            ua.recvEvent(CCEventFail((403, "Not A Room Of This Meeting")))
+            return
+        old = self.legs.get((number, caller))
+        if old is not None and old.state != "ended":
+            self.hang_up(old, "the room called again")
+        leg = Leg(number, caller, display, "in")
+        leg.ua = ua
+        self.legs[(number, caller)] = leg
+        try:
+            answer = self.mix(leg, meeting, body)
+        except MediaRefused as exc:
+            ua.recvEvent(CCEventFail(exc.status))
+            return
+        ua.recvEvent(CCEventConnect((200, "OK", MsgBody(answer))))
+        leg.joined()
+        log.info("%s %s: joined (dial-in, %s)", number, caller, leg.codec)
+
+    def mix(self, leg: Leg, meeting: dict, body) -> str:
+        """The room's offer into the meeting's mixer: the answer to send (MediaRefused if it cannot be mixed)."""
+        try:
+            offer = sdp.parse(str(body) if body is not None else "")
+        except ValueError as exc:
+            self.leave(leg, f"offer: {exc}")
+            raise MediaRefused(488, f"Not Acceptable Here ({exc})") from None
+        audio = offer.audio()
+        choice = sdp.choose(audio) if audio else None
+        if choice is None:
+            self.leave(leg, f"offer: no codec the bridge mixes ({', '.join(sdp.MIXABLE)})")
+            raise MediaRefused(488, "Not Acceptable Here")
+        leg.codec = choice.codec
+        rtp = {"ip": audio.address, "port": audio.port, "payload_type": choice.payload_type,
+               "fec": choice.codec == "opus"}
+        if choice.audiolevel_ext:
+            rtp["audiolevel_ext"] = choice.audiolevel_ext
+        try:
+            janus = self.join(leg, meeting, rtp)
+        except (OSError, JanusError) as exc:
+            log.error("%s %s: the mixer refused: %s", leg.meeting, leg.room, exc)
+            self.leave(leg, f"mixer: {exc}")
+            raise MediaRefused(503, "Mixer Unavailable") from None
+        return sdp.answer(offer, choice, janus["ip"], janus["port"])
+
+    def dialog_event(self, event, ua):
+        leg = next((leg for leg in self.legs.values() if leg.ua is ua), None)
+        if leg is None:
+            return
+        if isinstance(event, CCEventPreConnect) and leg.direction == "out":
+            self.answered(leg, event)
+        elif isinstance(event, CCEventConnect) and leg.direction == "out" and leg.state != "connected":
+            self.hang_up(leg, "the room answered without an offer")
+        elif isinstance(event, (CCEventDisconnect, CCEventFail)):
+            data = event.getData()
+            reason = f"{data[0]} {data[1]}" if isinstance(event, CCEventFail) and data else "hung up"
+            self.leave(leg, reason)
+
+    # -- the bridge calls the rooms (Art. 2.3) ---------------------------------------
+    def dial(self, number: str, room: dict) -> Leg:
+        """An INVITE without an offer: the room offers in its 200 OK, the bridge answers in the ACK
+        (RFC 3261 13.2.1), once Janus has the room's address (Janus 1.1.2 takes it at join only)."""
+        meeting = self.meetings[number]
+        leg = Leg(number, room["id"], room["name"], "out")
+        self.legs[(number, room["id"])] = leg
+        sip = self.cfg["sip"]
+        leg.ua = UA(self.sip, event_cb=self.dialog_event, username=sip["user"], password=sip["password"],
+                    nh_address=(sip["registrar"], sip["registrar_port"]))
+        event = DialOut((None, sip["user"], room["id"], None, None, meeting["title"][:60]))
+        event.domain = sip["domain"]
+        leg.ua.recvEvent(event)
+        log.info("%s %s: calling", number, room["id"])
+        return leg
+
+    def answered(self, leg: Leg, event) -> None:
+        body = event.getData()[2]
+        try:
+            answer = self.mix(leg, self.meetings[leg.meeting], body)
+        except MediaRefused as exc:
+            log.error("%s %s: the room's offer: %s", leg.meeting, leg.room, exc.status[1])
+            self.hang_up(leg, f"{exc.status[0]} {exc.status[1]}")
+            return
+        leg.ua.recvEvent(CCEventConnect((200, "OK", MsgBody(answer))))
+        leg.joined()
+        log.info("%s %s: joined (dial-out, %s)", leg.meeting, leg.room, leg.codec)
+
+    def hang_up(self, leg: Leg, reason: str) -> None:
+        if leg.ua is not None and leg.state != "ended":
+            leg.ua.recvEvent(CCEventDisconnect())
+        self.leave(leg, reason)
+
+    # -- the central engineer's commands (Art. 7.5.a) --------------------------------
+    def _leg(self, number: str, room: str) -> Leg:
+        leg = self.legs.get((number, room))
+        if leg is None or leg.state == "ended":
+            raise KeyError(f"{room} is not in meeting {number}")
+        return leg
+
+    def _meeting(self, number: str) -> dict:
+        if number not in self.meetings:
+            raise KeyError(f"no meeting {number} on the bridge")
+        return self.meetings[number]
+
+    def command(self, request: dict) -> dict:
+        verb = request.get("verb")
+        number = str(request.get("meeting", ""))
+        if verb == "meetings":
+            return {"meetings": [{"number": n, "title": m["title"], "start": m["start"], "end": m["end"],
+                                  "rooms": [r["id"] for r in m["rooms"]]} for n, m in sorted(self.meetings.items())]}
+        meeting = self._meeting(number)
+        if verb == "list":
+            talking = {}
+            if any(leg.handle for leg in self.legs.values() if leg.meeting == number):
+                handle = next(leg.handle for leg in self.legs.values() if leg.meeting == number and leg.handle)
+                listing = self.janus.request(handle, {"request": "listparticipants", "room": meeting["room"]})
+                talking = {p["id"]: p for p in listing.get("participants", [])}
+            legs = []
+            for leg in self.legs.values():
+                if leg.meeting != number:
+                    continue
+                row = leg.row()
+                p = talking.get(leg.participant, {})
+                row.update(muted=p.get("muted"), talking=p.get("talking"))
+                legs.append(row)
+            return {"meeting": number, "title": meeting["title"], "legs": legs}
+        if verb == "start":
+            dialled = []
+            for room in meeting["rooms"]:
+                leg = self.legs.get((number, room["id"]))
+                if leg is None or leg.state == "ended":
+                    dialled.append(self.dial(number, room).room)
+            return {"dialled": dialled}
+        if verb in ("mute", "unmute"):
+            leg = self._leg(number, request["room"])
+            self.janus.request(leg.handle, {"request": "configure", "muted": verb == "mute"})
+            log.info("%s %s: %sd by the central engineer", number, leg.room, verb)
+            return {"room": leg.room, verb: True}
+        if verb == "drop":
+            leg = self._leg(number, request["room"])
+            self.hang_up(leg, "dropped by the central engineer")
+            return {"dropped": leg.room}
+        if verb == "redial":
+            room = next((r for r in meeting["rooms"] if r["id"] == request["room"]), None)
+            if room is None:
+                raise KeyError(f"{request['room']} is not a room of meeting {number}")
+            old = self.legs.get((number, room["id"]))
+            if old is not None and old.state != "ended":
+                self.hang_up(old, "redialled by the central engineer")
+            return {"dialled": [self.dial(number, room).room]}
+        if verb == "end":
+            ended = [leg.room for leg in self.legs.values() if leg.meeting == number and leg.state != "ended"]
+            for leg in list(self.legs.values()):
+                if leg.meeting == number and leg.state != "ended":
+                    self.hang_up(leg, "the meeting was ended")
+            log.info("%s: ended by the central engineer", number)
+            return {"ended": ended}
+        raise KeyError(f"unknown command {verb!r}")
+
+
+class Control(socketserver.ThreadingTCPServer):
+    """One JSON request per line on loopback; each runs in sippy's loop (ED2.callFromThreadSync)."""
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def control_handler(bridge: Bridge):
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            for line in self.rfile:
+                try:
+                    request = json.loads(line)
+                    reply = {"ok": True, **ED2.callFromThreadSync(bridge.command, request)}
+                except (KeyError, ValueError, OSError, JanusError) as exc:
+                    reply = {"ok": False, "error": str(exc).strip("'\"")}
+                self.wfile.write(json.dumps(reply).encode() + b"\n")
+    return Handler
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    with open(argv[0], encoding="utf-8") as f:
+        config = json.load(f)
+    bridge = Bridge(config)
+    bridge.janus.start()
+    sip = config["sip"]
+    SipConf.my_uaname = "GBTT multipoint bridge"
+    SipConf.my_address, SipConf.my_port = sip["address"], sip["port"]
+    bridge.sip = {"_sip_address": sip["address"], "_sip_port": sip["port"], "_sip_logger": SipLogger("gbtt-bridge")}
+    bridge.sip["_sip_tm"] = SipTransactionManager(bridge.sip, bridge.recv_request)
+    control = Control(("127.0.0.1", config["control_port"]), control_handler(bridge))
+    threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
+    log.info("listening for SIP on %s:%s, %d meeting(s)", sip["address"], sip["port"], len(bridge.meetings))
+    try:
+        ED2.loop()
+    finally:
+        bridge.janus.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

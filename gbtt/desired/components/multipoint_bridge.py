@@ -1,0 +1,103 @@
+"""`multipoint_bridge`: the bridge that connects the SIP rooms of a meeting
+(Art. 2.3). Its program (`gbtt/bridge/`, shipped as the package
+`gbtt_bridge`) is a SIP user agent (sippy, from PyPI, in its own virtualenv
+with hash-pinned requirements) that puts each room of a meeting into the
+meeting's Janus AudioBridge room on the conference server as a plain-RTP
+participant; Janus mixes (mix-minus). The model gives it every booked meeting
+not yet over (its number, PIN, title and rooms with their codecs), the
+registrar it calls the rooms through (with its own SIP account), the
+conference server's Janus API, and the central engineer's loopback control
+port."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...lab.aptcache import PORT as APT_CACHE_PORT, WHEELS_PATH
+from ...meetings import meetings
+from ..model import ComponentState, FileSpec, Port, ServiceSpec
+from .conference import meeting_room_id, rehearsal_room_id, room_pin
+
+PROGRAM = Path(__file__).resolve().parents[2] / "bridge"
+MODULES = ("__init__", "sdp", "janus_client", "service", "control")
+LIB_DIR = "/usr/local/lib/gbtt-bridge"
+CONFIG = "/etc/gbtt/bridge/bridge.json"
+USER = "gbtt-bridge"
+LAB_WHEELS = f"http://host.containers.internal:{APT_CACHE_PORT}/{WHEELS_PATH}/index.html"
+
+
+def bridge_user(inv) -> str:
+    return inv.province.get("bridge_sip_user", "gbtt-bridge")
+
+
+def sip_rooms(inv, site_ids) -> list[dict]:
+    """The SIP room systems of these sites, in their order: {id, name (the site's)}."""
+    return [{"id": ep["id"], "name": inv.sites[sid]["name"]} for sid in site_ids
+            for ep in inv.sites[sid]["endpoints"] if ep["kind"] == "sip-room-system"]
+
+
+REHEARSAL_TITLE = "Tổng duyệt - mọi điểm cầu"
+
+
+def bridge_meetings(ctx) -> dict[str, dict]:
+    """Every booked meeting not yet over: its number (the Janus room), PIN, title and SIP rooms; and the
+    rehearsal of every room (gbtt rehearse --rooms all), in its standing room."""
+    out = {}
+    for m in meetings(ctx.inv):
+        if m.end <= ctx.now:
+            continue
+        number = meeting_room_id(ctx.inv, m)
+        out[str(number)] = {"room": number, "pin": room_pin(ctx.secrets, number), "title": m.title,
+                            "start": m.start.isoformat(), "end": m.end.isoformat(), "rooms": sip_rooms(ctx.inv, m.rooms)}
+    number = rehearsal_room_id(ctx.inv)
+    out[str(number)] = {"room": number, "pin": room_pin(ctx.secrets, number), "title": REHEARSAL_TITLE,
+                        "start": None, "end": None, "rooms": sip_rooms(ctx.inv, sorted(ctx.inv.sites))}
+    return out
+
+
+def build(ctx) -> ComponentState:
+    knobs = ctx.defaults("multipoint_bridge")
+    registrar = ctx.hosts_with_role("sip_registrar")[0]
+    conference = ctx.hosts_with_role("conference")[0]
+    config = {
+        "sip": {"address": ctx.address, "port": knobs["multipoint_bridge_sip_port"],
+                "domain": ctx.inv.province["sip_domain"], "user": bridge_user(ctx.inv),
+                "password": ctx.secrets["bridge_sip_password"], "registrar": ctx.addr(registrar.address),
+                "registrar_port": ctx.defaults("sip_registrar")["kamailio_sip_port"]},
+        "janus": {"url": f"https://{ctx.addr(conference.address)}:{ctx.defaults('conference')['janus_https_port']}/janus",
+                  "api_secret": ctx.secrets["janus_api_secret"]},
+        "control_port": knobs["multipoint_bridge_control_port"],
+        "guests": [ctx.defaults("preflight_probe")["probe_sip_user"]],  # the central probe: rehearsals and tests
+        # the lab's rooms send steady full-scale tones: each enters the mix at this gain (%), so that 13 of them
+        # do not clip (production: 100, speech)
+        "volume": knobs["multipoint_bridge_lab_volume"] if ctx.lab else 100,
+        "meetings": bridge_meetings(ctx),
+    }
+    # the lab's hosts take the pinned files from the machine's package cache (gbtt.lab.wheelhouse): plain
+    # HTTP inside the machine, each file still checked against its pinned SHA-256
+    pip_source = f"--no-index --find-links {LAB_WHEELS} --trusted-host host.containers.internal" if ctx.lab else \
+        f"--index-url {knobs['multipoint_bridge_pip_index']}"
+    restart = ["gbtt-bridge"]
+    program = [FileSpec(f"{LIB_DIR}/gbtt_bridge/{name}.py", (PROGRAM / f"{name}.py").read_text(encoding="utf-8"),
+                        restart=restart) for name in MODULES]
+    return ComponentState(
+        name="multipoint_bridge",
+        packages=["python3-venv"],
+        users=[USER],
+        files=[
+            *program,
+            FileSpec(f"{LIB_DIR}/requirements.txt", (PROGRAM / "requirements.txt").read_text(encoding="utf-8"),
+                     restart=["gbtt-bridge-venv", *restart]),
+            FileSpec("/etc/systemd/system/gbtt-bridge-venv.service", ctx.render(
+                "multipoint_bridge/gbtt-bridge-venv.service.j2", lib_dir=LIB_DIR, pip_source=pip_source),
+                restart=["daemon-reload", "gbtt-bridge-venv", *restart]),
+            FileSpec("/etc/systemd/system/gbtt-bridge.service", ctx.render(
+                "multipoint_bridge/gbtt-bridge.service.j2", lib_dir=LIB_DIR, config=CONFIG, user=USER),
+                restart=["daemon-reload", *restart]),
+            FileSpec(CONFIG, json.dumps(config, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+                     mode="0640", group=USER, secret=True, restart=restart),
+        ],
+        services=[ServiceSpec("gbtt-bridge-venv"), ServiceSpec("gbtt-bridge")],
+        ports=[Port("udp", str(knobs["multipoint_bridge_sip_port"]), "sip_registrar",
+                    "SIP of the meetings' calls, from the registrar")],
+    )

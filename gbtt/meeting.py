@@ -1,0 +1,102 @@
+"""`gbtt meeting`: the central engineer's conference control (Art. 7.5.a) on
+the multipoint bridge: the meetings it holds, who is connected and who
+speaks, start (the bridge calls every room: Art. 2.3), mute and unmute a
+room, drop and redial it, end the meeting. Each command runs the bridge's
+control client on the bridge host over SSH and is logged, with its answer,
+in out/meeting/log.jsonl (who, when, what)."""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import shlex
+from pathlib import Path
+
+from .desired.components.conference import meeting_room_id
+from .desired.components.multipoint_bridge import LIB_DIR
+from .desired.model import host_knobs
+from .inventory import load
+from .meetings import local, meetings
+from .remote import Fleet
+
+VERBS = ("list", "show", "start", "mute", "unmute", "drop", "redial", "end")
+NEEDS_ROOM = ("mute", "unmute", "drop", "redial")
+
+
+class MeetingError(Exception):
+    pass
+
+
+def meeting_number(inv, meeting: str) -> str:
+    """A booking's id (meetings/<id>.yml) or its number, as the number the bridge knows."""
+    for m in meetings(inv):
+        if meeting in (m.id, str(meeting_room_id(inv, m))):
+            return str(meeting_room_id(inv, m))
+    raise MeetingError(f"no booked meeting {meeting!r} (a file name under meetings/ or its number)")
+
+
+def room_endpoint(inv, room: str) -> str:
+    """A room system's id, or a site's id when the site has one SIP room system."""
+    sip = {sid: [ep["id"] for ep in s["endpoints"] if ep["kind"] == "sip-room-system"] for sid, s in inv.sites.items()}
+    if any(room in eps for eps in sip.values()):
+        return room
+    if len(sip.get(room, [])) == 1:
+        return sip[room][0]
+    if room in sip:
+        raise MeetingError(f"site {room} has SIP room systems {', '.join(sip[room]) or '(none)'}: name one")
+    raise MeetingError(f"no SIP room system or site {room!r}")
+
+
+def ask(inventory: Path, lab: bool, request: dict) -> dict:
+    fleet = Fleet(inventory, lab)
+    bridges = fleet.with_role("multipoint_bridge")
+    if not bridges:
+        raise MeetingError("the inventory has no multipoint bridge host (hosts.yml, role multipoint_bridge)")
+    port = host_knobs(inventory, bridges[0].name, "multipoint_bridge")["multipoint_bridge_control_port"]
+    command = f"cd {LIB_DIR} && python3 -m gbtt_bridge.control {port} {shlex.quote(json.dumps(request))}"
+    out = fleet.remote(bridges[0].name).run(command)
+    try:
+        return json.loads(out.stdout)
+    except ValueError:
+        raise MeetingError(f"{bridges[0].name}: the bridge's control client failed: "
+                           f"{(out.stderr or out.stdout).strip()[-300:]}") from None
+
+
+def run(inventory: Path, lab: bool, verb: str, meeting: str | None, room: str | None, log_dir: Path) -> dict:
+    inv = load(inventory)
+    if verb == "list":
+        request = {"verb": "meetings"}
+    else:
+        if not meeting:
+            raise MeetingError(f"{verb}: which meeting?")
+        request = {"verb": "list" if verb == "show" else verb, "meeting": meeting_number(inv, meeting)}
+        if verb in NEEDS_ROOM:
+            if not room:
+                raise MeetingError(f"{verb}: which room?")
+            request["room"] = room_endpoint(inv, room)
+    reply = ask(inventory, lab, request)
+    if verb not in ("list", "show"):
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with (log_dir / "log.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"when": dt.datetime.now(dt.timezone.utc).isoformat(), "who": getpass.getuser(),
+                                "lab": lab, **request, "reply": reply}, ensure_ascii=False) + "\n")
+    if not reply.get("ok"):
+        raise MeetingError(reply.get("error", "the bridge refused"))
+    return reply
+
+
+def print_reply(inv, verb: str, reply: dict) -> None:
+    if verb == "list":
+        for m in reply["meetings"]:
+            start = local(inv, dt.datetime.fromisoformat(m["start"])) if m["start"] else "(standing)      "
+            print(f"{m['number']}  {start}  {len(m['rooms']):2d} rooms  {m['title']}")
+        return
+    if verb == "show":
+        print(f"{reply['meeting']}  {reply['title']}")
+        print(f"{'room':22} {'state':10} {'codec':6} {'muted':6} {'talking':8} how")
+        for leg in reply["legs"]:
+            flag = lambda v: "-" if v is None else ("yes" if v else "no")  # noqa: E731
+            print(f"{leg['room']:22} {leg['state']:10} {leg['codec'] or '-':6} {flag(leg['muted']):6} "
+                  f"{flag(leg['talking']):8} {leg['direction']} {leg['reason']}".rstrip())
+        return
+    print(json.dumps({k: v for k, v in reply.items() if k != "ok"}, ensure_ascii=False))

@@ -1,0 +1,156 @@
+"""The multipoint bridge for real, in the lab (small profile): the three
+emulated rooms (two by Ansible, one by pyinfra, the G.722 one transcoded by
+the relay) meet on the bridge, each sending its own tone and dumping what it
+decodes. The dress rehearsal passes with each room hearing the two others
+and not itself; rooms dial in by the meeting's number; the central engineer
+mutes a room (the others stop hearing it), drops and redials it and ends the
+meeting; a room that is not registered fails the rehearsal with its cause
+while the others pass."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REAL
+from gbtt.cli import main
+from gbtt.desired.components.conference import meeting_room_id
+from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
+from gbtt.inventory import load
+from gbtt.meeting import run as meeting
+from gbtt.meetings import meetings, now_utc
+from gbtt.checks import run_probe
+from gbtt.rehearsal import HEAR_DB, OWN_DB, rehearse
+from labtools import remote
+
+pytestmark = pytest.mark.lab
+ROOMS = ("an-lao-pc", "quy-nhon-pc", "vp-ubnd-pc")
+NO_LOG = Path("/nonexistent")  # `show` writes no log
+HARDWARE = ("vp-ubnd-codec", "quy-nhon-codec")
+
+
+def registered(lab, rooms=ROOMS, seconds: float = 30) -> None:
+    """Every room bound at the registrar (a room restarted with the registrar re-registers now)."""
+    sip = remote(lab, "mcu-sip-01")
+    kicked = set()
+    deadline = time.monotonic() + seconds
+    while True:
+        missing = [r for r in rooms if sip.run(f"kamcmd ul.lookup location {r}").rc != 0]
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"not registered: {missing}"
+        for r in set(missing) - kicked:
+            remote(lab, r).run("systemctl restart gbtt-baresip")
+            kicked.add(r)
+        time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def lab(deployed_lab):
+    registered(deployed_lab)
+    return deployed_lab
+
+
+@pytest.fixture(scope="module")
+def upcoming():
+    inv = load(REAL)
+    m = next(m for m in meetings(inv) if m.end > now_utc() and {"quy-nhon", "an-lao", "vp-ubnd"} <= set(m.rooms))
+    return m.id, str(meeting_room_id(inv, m))
+
+
+def test_rehearsal_of_every_room_each_hears_the_others_and_not_itself(lab, tmp_path, capsys):
+    assert main(["rehearse", "--rooms", "all", "--out", str(tmp_path)]) == 0, capsys.readouterr().out
+    report = json.loads(next(tmp_path.glob("rehearsal-lab-*.json")).read_text())
+    by_room = {r["room"]: r for r in report["results"]}
+    for room in ROOMS:
+        r = by_room[room]
+        assert r["ok"] and r["joined"], r
+        others = set(ROOMS) - {room}
+        assert set(r["hears"]) == others and all(db >= HEAR_DB for db in r["hears"].values()), r
+        assert r["own_db"] < OWN_DB, r
+        assert sorted(r["heard_by"]) == sorted(others), r
+        assert r["relay"]["from_room"] > 50 and r["relay"]["from_bridge"] > 50, r  # 20 ms packets, seconds of them
+        assert r["join_s"] < 10, r
+    for room in HARDWARE:
+        assert by_room[room]["ok"] is None and not by_room[room]["joined"]  # not emulated: listed, not counted
+    out = capsys.readouterr().out
+    assert "3/3 room(s) passed" in out and "an-lao-pc" in out
+
+
+def levels(lab, room: str) -> dict[str, float]:
+    """What `room` hears now: each room's tone level (dB) over the last second."""
+    inv = load(REAL)
+    tones = {r: lab_tone(inv, r) for r in ROOMS}
+    got = run_probe(remote(lab, room), "tones", HEARD_DIR, 1.0, *sorted(tones.values()))
+    assert "levels" in got, got
+    return {r: got["levels"][str(float(f))] for r, f in tones.items()}
+
+
+def legs(number: str) -> dict[str, dict]:
+    return {leg["room"]: leg for leg in meeting(REAL, True, "show", number, None, NO_LOG)["legs"]}
+
+
+def test_rooms_dial_in_by_the_meetings_number(lab, upcoming, tmp_path):
+    _, number = upcoming
+    domain = load(REAL).province["sip_domain"]
+    meeting(REAL, True, "end", number, None, tmp_path)
+    for room in ("quy-nhon-pc", "an-lao-pc"):
+        r = run_probe(remote(lab, room), "baresip", 4444, "dial", f"sip:{number}@{domain}")
+        assert r.get("ok"), r
+    deadline = time.monotonic() + 10
+    while {leg["room"] for leg in legs(number).values() if leg["state"] == "connected"} != {"quy-nhon-pc", "an-lao-pc"}:
+        assert time.monotonic() < deadline, legs(number)
+        time.sleep(0.5)
+    time.sleep(1.5)
+    heard = levels(lab, "an-lao-pc")
+    assert heard["quy-nhon-pc"] >= HEAR_DB and heard["an-lao-pc"] < OWN_DB, heard
+    assert all(leg["direction"] == "in" for leg in legs(number).values() if leg["state"] == "connected")
+    meeting(REAL, True, "end", number, None, tmp_path)
+
+
+def test_the_central_engineer_mutes_drops_redials_and_ends(lab, upcoming, tmp_path):
+    booking, number = upcoming
+    log = tmp_path / "log"
+    assert meeting(REAL, True, "start", booking, None, log)["dialled"]
+    deadline = time.monotonic() + 10
+    while any(legs(number).get(r, {}).get("state") != "connected" for r in ROOMS):
+        assert time.monotonic() < deadline, legs(number)
+        time.sleep(0.5)
+    meeting(REAL, True, "mute", booking, "an-lao", log)  # a site with one SIP room system
+    time.sleep(1.5)
+    heard = levels(lab, "vp-ubnd-pc")
+    assert heard["an-lao-pc"] < OWN_DB and heard["quy-nhon-pc"] >= HEAR_DB, heard  # muted: nobody hears it
+    assert legs(number)["an-lao-pc"]["muted"] is True
+    meeting(REAL, True, "unmute", booking, "an-lao-pc", log)
+    time.sleep(1.5)
+    assert levels(lab, "vp-ubnd-pc")["an-lao-pc"] >= HEAR_DB
+    meeting(REAL, True, "drop", booking, "quy-nhon-pc", log)
+    assert legs(number)["quy-nhon-pc"]["state"] == "ended"
+    meeting(REAL, True, "redial", booking, "quy-nhon-pc", log)
+    deadline = time.monotonic() + 10
+    while legs(number)["quy-nhon-pc"]["state"] != "connected":
+        assert time.monotonic() < deadline, legs(number)
+        time.sleep(0.5)
+    ended = meeting(REAL, True, "end", booking, None, log)["ended"]
+    assert sorted(ended) == sorted(ROOMS)
+    entries = [json.loads(line) for line in (log / "log.jsonl").read_text().splitlines()]
+    assert [e["verb"] for e in entries] == ["start", "mute", "unmute", "drop", "redial", "end"]
+    assert all(e["reply"]["ok"] and e["who"] for e in entries)
+
+
+def test_a_room_not_registered_fails_with_its_cause_while_the_others_pass(lab, tmp_path):
+    room = remote(lab, "quy-nhon-pc")
+    room.run("systemctl stop gbtt-baresip")  # baresip unregisters as it stops
+    try:
+        results, _, _ = rehearse(REAL, True, None, tmp_path)
+    finally:
+        room.run("systemctl start gbtt-baresip")
+    by_room = {r["room"]: r for r in results}
+    assert by_room["quy-nhon-pc"]["ok"] is False and not by_room["quy-nhon-pc"]["joined"]
+    assert by_room["quy-nhon-pc"]["cause"].startswith("the room system is not registered")
+    for other in ("an-lao-pc", "vp-ubnd-pc"):
+        assert by_room[other]["ok"], by_room[other]
+        assert set(by_room[other]["hears"]) == {"an-lao-pc", "vp-ubnd-pc"} - {other}
+    registered(lab)
