@@ -68,7 +68,8 @@ def cmd_readiness(args) -> int:
     from .readiness import write_page
     from .validate import load_valid
 
-    out = write_page(load_valid(args.inventory), Path(args.out), Path(args.preflight_dir), Path(args.audit_dir))
+    out = write_page(load_valid(args.inventory), Path(args.out), Path(args.preflight_dir), Path(args.audit_dir),
+                     rehearsal_dir=Path(args.rehearsal_dir))
     print(f"readiness page: {out.resolve()}")
     return 0
 
@@ -248,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--out", default="out/readiness.html")
     rd.add_argument("--preflight-dir", default="out/preflight", help="where gbtt preflight wrote its reports")
     rd.add_argument("--audit-dir", default="out/audit", help="where gbtt audit wrote its reports")
+    rd.add_argument("--rehearsal-dir", default="out/rehearsal", help="where gbtt rehearse wrote its reports")
 
     kh = command("known-hosts", cmd_known_hosts, "pin the Linux hosts' SSH host keys (the engines accept no other)")
     kh.add_argument("action", choices=["collect"])
@@ -277,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rh = command("rehearse", cmd_rehearse, "dress rehearsal (Art. 6.4, 7): the bridge calls every room of a meeting; "
                  "who hears whom; JSON report")
-    rh.add_argument("meeting", nargs="?", help="the booking (meetings/<id>.yml) or its number")
+    rh.add_argument("meeting", nargs="?", help="the booking (meetings/<id>.yml), its number, or next (the next not over)")
     rh.add_argument("--rooms", choices=["all"], help="every room of the province, in the rehearsal room")
     rh.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     rh.add_argument("--out", default="out/rehearsal", help="where the JSON report goes")

@@ -2,7 +2,7 @@
 operators need before a meeting, in Vietnamese: the meetings not yet over
 with their rooms and preparation window (Art. 6.4, 7), each room system's
 last pre-meeting check (`gbtt preflight`: passed, or the cause in words, and
-when), each host's last inspection (`gbtt audit`), the topology, and a link
+when) and last dress rehearsal on the bridge (`gbtt rehearse`), each host's last inspection (`gbtt audit`), the topology, and a link
 to every report it was made from.  Written beside the reports (out/)."""
 from __future__ import annotations
 
@@ -36,6 +36,24 @@ def last_checks(folder: Path | None) -> dict[str, dict]:
     return found
 
 
+def last_rehearsals(folder: Path | None) -> dict[str, dict]:
+    """room -> its latest rehearsal row (gbtt rehearse) where it took part, with the report's time and path."""
+    found: dict[str, dict] = {}
+    for path, data in read_reports(folder, "rehearsal"):
+        for row in data.get("results", []):
+            if row.get("ok") is not None and row.get("room") not in found:
+                found[row["room"]] = dict(row, when=data.get("when"), report=path)
+    return found
+
+
+def rehearsal_cell(inv, row: dict | None) -> tuple[str, str]:
+    """(css class, text) of a room's last rehearsal."""
+    if row is None:
+        return "none", "Chưa có"
+    when = _when(inv, row.get("when"))
+    return ("ok", f"Đạt ({when})") if row["ok"] else ("bad", f"Không đạt ({when}): {row.get('cause', '')}")
+
+
 def last_audit(folder: Path | None) -> tuple[dict[str, list[dict]], str | None, Path | None]:
     """host -> its rows in the newest audit report, that report's time and path."""
     for path, data in read_reports(folder, "audit"):
@@ -54,7 +72,8 @@ def _link(path: Path | None, page: Path) -> str:
     return f'<a href="{html.escape(os.path.relpath(path, page.parent))}">{html.escape(path.name)}</a>' if path else ""
 
 
-def page_html(inv, page: Path, preflight_dir: Path | None, audit_dir: Path | None, now: dt.datetime) -> str:
+def page_html(inv, page: Path, preflight_dir: Path | None, audit_dir: Path | None, now: dt.datetime,
+              rehearsal_dir: Path | None = None) -> str:
     e = html.escape
     out = ["<!DOCTYPE html>", '<html lang="vi"><head><meta charset="utf-8">',
            f"<title>Sẵn sàng giao ban trực tuyến — {e(inv.province['name'])}</title><style>{STYLE}</style></head><body>",
@@ -74,6 +93,7 @@ def page_html(inv, page: Path, preflight_dir: Path | None, audit_dir: Path | Non
     else:
         out.append("<p>Không có cuộc họp nào sắp tới.</p>")
     checks = last_checks(preflight_dir)
+    rehearsals = last_rehearsals(rehearsal_dir)
     out += ["<h2>Điểm cầu: kiểm tra trước cuộc họp gần nhất (gbtt preflight)</h2>",
             "<table id=\"rooms\"><tr><th>Điểm cầu</th><th>Thiết bị</th><th>Kết quả</th><th>Lúc</th>"
             "<th>Tổng duyệt</th><th>Báo cáo</th></tr>"]
@@ -84,9 +104,13 @@ def page_html(inv, page: Path, preflight_dir: Path | None, audit_dir: Path | Non
             verdict = ("Chưa kiểm tra" if row is None else "Đạt" if row.get("ok")
                        else f"Không đạt: {failure(row)}")
             css = {"none": "none", "true": "ok", "false": "bad"}[state]
+            rehearsal = rehearsals.get(ep["id"])
+            r_css, r_text = rehearsal_cell(inv, rehearsal)
+            links = " ".join(x for x in (_link(row and row.get("report"), page),
+                                         _link(rehearsal and rehearsal.get("report"), page)) if x)
             out.append(f'<tr data-room="{e(ep["id"])}" data-ok="{state}"><td>{e(site["name"])}</td><td>{e(ep["id"])}</td>'
                        f'<td class="{css}">{e(verdict)}</td><td>{e(_when(inv, row and row.get("when")))}</td>'
-                       f'<td class="none">Chưa có</td><td>{_link(row and row.get("report"), page)}</td></tr>')
+                       f'<td class="{r_css}">{e(r_text)}</td><td>{links}</td></tr>')
     out.append("</table>")
     audited, when, report = last_audit(audit_dir)
     out += [f"<h2>Máy chủ và thiết bị: kiểm tra định kỳ gần nhất (gbtt audit, Điều 5.5)"
@@ -112,7 +136,7 @@ def page_html(inv, page: Path, preflight_dir: Path | None, audit_dir: Path | Non
 
 
 def write_page(inv, out: Path, preflight_dir: Path | None, audit_dir: Path | None,
-               now: dt.datetime | None = None) -> Path:
+               now: dt.datetime | None = None, rehearsal_dir: Path | None = None) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page_html(inv, out, preflight_dir, audit_dir, now or now_utc()), encoding="utf-8")
+    out.write_text(page_html(inv, out, preflight_dir, audit_dir, now or now_utc(), rehearsal_dir), encoding="utf-8")
     return out

@@ -28,7 +28,7 @@ from .desired.components.room_pc import HEARD_DIR, lab_tone
 from .desired.model import host_knobs
 from .inventory import load
 from .meeting import MeetingError, ask
-from .meetings import meetings
+from .meetings import meetings, now_utc
 from .remote import Fleet, write_report
 
 HEAR_DB = -40.0  # a tone at least this loud (dB re full scale) is heard; the lab mixes each at about -22 dB
@@ -52,10 +52,11 @@ def rehearsal_number(inventory: Path, meeting: str | None) -> tuple[str, list[di
     inv = load(inventory)
     if meeting is None:
         return str(rehearsal_room_id(inv)), sip_rooms(inv, sorted(inv.sites))
-    for m in meetings(inv):
-        if meeting in (m.id, str(meeting_room_id(inv, m))):
+    now = now_utc()
+    for m in sorted(meetings(inv), key=lambda m: m.start):
+        if meeting in (m.id, str(meeting_room_id(inv, m))) or (meeting == "next" and m.end > now):
             return str(meeting_room_id(inv, m)), sip_rooms(inv, m.rooms)
-    raise MeetingError(f"no booked meeting {meeting!r} (a file name under meetings/ or its number)")
+    raise MeetingError(f"no booked meeting {meeting!r} (a file name under meetings/, its number, or next)")
 
 
 def cause_of_failure(leg: dict | None) -> str:

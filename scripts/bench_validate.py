@@ -93,7 +93,9 @@ def generate(root: Path, rooms: int) -> None:
              "sip-01": {"role": "sip_registrar", "site": "ttdl", "address": "10.1.255.12", "platform": "debian-12",
                         "sip_registrar": {"max_registrations": 100000}},
              "turn-01": {"role": "turn", "site": "ttdl", "address": "10.1.255.14", "platform": "debian-12",
-                         "turn": {"realm": "turn.example.gov.vn", "relay_ports": {"min": 49152, "max": 65535}}}}
+                         "turn": {"realm": "turn.example.gov.vn", "relay_ports": {"min": 49152, "max": 65535}}},
+             "bridge-01": {"role": "multipoint_bridge", "site": "ttdl", "address": "10.1.255.15", "platform": "debian-12",
+                           "multipoint_bridge": {"max_participants": 10000, "cores": 64}}}
     for r in range(3):
         hosts[f"relay-0{r + 1}"] = {"role": "media_relay", "site": "ttdl", "address": f"10.1.255.{21 + r}",
                                     "platform": "debian-12",

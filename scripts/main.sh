@@ -22,8 +22,10 @@ echo "== 4. inspection (Art. 5.5): every host and service checked against the mo
 gbtt audit
 echo "== 5. readiness (Art. 7): a real call from the centre to every bridge room, sound and picture both ways"
 gbtt preflight
-echo "== 6. the rules of Decision 06/2015 at work: bookings, the annual report (Art. 17.1), the rooms' calendar"
+echo "== 6. dress rehearsal (Art. 6.4, 7): the bridge calls every room of the next meeting; who hears whom"
+gbtt rehearse next
+echo "== 7. the rules of Decision 06/2015 at work: bookings, the annual report (Art. 17.1), the rooms' calendar"
 gbtt report
 gbtt calendar
-echo "== 7. the readiness page: meetings, each room's last check, each host's last inspection, the topology"
+echo "== 8. the readiness page: meetings, each room's last check, each host's last inspection, the topology"
 gbtt readiness

@@ -66,7 +66,12 @@ def test_the_browser_shows_what_the_reports_say(tmp_path):
     (aud / "audit-lab-20261206T000000Z.json").write_text(json.dumps({"when": "2026-12-06T00:00:00+00:00", "results": [
         {"host": "mcu-sip-01", "component": "sip_registrar", "ok": True, "detail": ""},
         {"host": "r-an-lao", "component": "linux_router", "ok": False, "detail": "the ACL towards the centre is not loaded"}]}))
-    page = write_page(INV, tmp_path / "readiness.html", pre, aud, now=NOW)
+    reh = tmp_path / "rehearsal"
+    reh.mkdir()
+    (reh / "rehearsal-lab-20261206T130000Z.json").write_text(json.dumps({"when": "2026-12-06T13:00:00+00:00", "results": [
+        {"room": "an-lao-pc", "ok": True}, {"room": "vp-ubnd-codec", "ok": None, "cause": "not emulated"},
+        {"room": "quy-nhon-pc", "ok": False, "cause": "does not hear an-lao-pc: those rooms' audio does not reach the bridge"}]}))
+    page = write_page(INV, tmp_path / "readiness.html", pre, aud, now=NOW, rehearsal_dir=reh)
     dom = chromium("--dump-dom", page.as_uri(), tmp_path=tmp_path).stdout
     parser = Rows()
     parser.feed(dom)
@@ -83,6 +88,13 @@ def test_the_browser_shows_what_the_reports_say(tmp_path):
     assert by[("data-room", "quy-nhon-pc")]["cells"][2:4] == ["Đạt", "2026-12-01 07:00"]
     assert by[("data-room", "tay-son-pc")]["attrs"]["data-ok"] == "none"
     assert by[("data-room", "vinh-thanh-pc")]["cells"][5] == "preflight-lab-20261206T120000Z.json"
+    # each room's last dress rehearsal on the bridge (gbtt rehearse); a room it did not count says so
+    assert by[("data-room", "an-lao-pc")]["cells"][4] == "Đạt (2026-12-06 20:00)"
+    assert by[("data-room", "quy-nhon-pc")]["cells"][4] == ("Không đạt (2026-12-06 20:00): does not hear an-lao-pc: "
+                                                            "those rooms' audio does not reach the bridge")
+    assert by[("data-room", "vp-ubnd-codec")]["cells"][4] == by[("data-room", "tay-son-pc")]["cells"][4] == "Chưa có"
+    assert by[("data-room", "an-lao-pc")]["cells"][5].split() == ["preflight-lab-20261206T120000Z.json",
+                                                                   "rehearsal-lab-20261206T130000Z.json"]
     # the meetings not over at NOW, in order
     upcoming = [m.id for m in sorted(meetings(INV), key=lambda m: m.start) if m.end > NOW]
     assert [k for kind, k in by if kind == "data-meeting"] == upcoming and upcoming

@@ -129,6 +129,19 @@ def test_central_services_must_exist(inv_dir):
     assert lines(inv_dir) == ["hosts.yml:1 hosts: no host has role 'turn', needed by webrtc-pc endpoints such as so-tttt"]
 
 
+def test_sip_rooms_need_the_multipoint_bridge_large_enough_for_all_of_them(inv_dir):
+    edit(inv_dir / "hosts.yml", "max_participants: 26", "max_participants: 12")
+    assert lines(inv_dir) == [
+        "hosts.yml:39 hosts.mcu-bridge-01.multipoint_bridge.max_participants: 12 participants across all "
+        "'multipoint_bridge' hosts, 18 needed (participants: every SIP room system in a rehearsal of every room "
+        "(gbtt rehearse --rooms all))"]
+    hosts = yaml.safe_load((inv_dir / "hosts.yml").read_text())
+    del hosts["mcu-bridge-01"]
+    (inv_dir / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    assert lines(inv_dir) == [
+        "hosts.yml:1 hosts: no host has role 'multipoint_bridge', needed by sip-room-system endpoints such as an-lao"]
+
+
 def test_conference_capacity(inv_dir):
     edit(inv_dir / "hosts.yml", "max_participants: 64", "max_participants: 16")
     assert lines(inv_dir) == [

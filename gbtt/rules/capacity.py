@@ -26,7 +26,7 @@ CONFERENCE_PORTS_PER_PARTICIPANT = 2  # bundled publisher + subscriber PeerConne
 TURN_PORTS_PER_CLIENT = 2  # one relayed allocation per PeerConnection
 
 SERVICES_FOR = {
-    "sip-room-system": ("conference", "sip_registrar", "media_relay"),
+    "sip-room-system": ("conference", "sip_registrar", "media_relay", "multipoint_bridge"),
     "webrtc-pc": ("conference", "turn"),
 }
 
@@ -145,6 +145,8 @@ def central_capacity(inv):
          "RTP ports: 2 legs x (audio+video) x (RTP+RTCP) per call"),
         ("turn", "relay_ports", "span", counts["webrtc-pc"], TURN_PORTS_PER_CLIENT,
          "relay ports: one allocation per WebRTC connection"),
+        ("multipoint_bridge", "max_participants", None, counts["sip-room-system"], 1,
+         "participants: every SIP room system in a rehearsal of every room (gbtt rehearse --rooms all)"),
     ]
     for role, key, sub, users, per, why in checks:
         hosts = roles.get(role, [])
