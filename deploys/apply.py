@@ -106,6 +106,8 @@ def apply(component: str) -> None:
     for op, wants in changed:
         for item in wants:
             restarts.setdefault(item, []).append(op.did_change)
+    for unit in todo["restarts"]:  # a file changed after its unit started (a run stopped before the restart)
+        restarts.setdefault(unit, []).append(lambda: True)
     stale_units = todo["stale_units"]
     reload_units = restarts.pop("daemon-reload", [])
     if reload_units or stale_units:  # unit files changed now, or on disk since systemd read them (a failed run)

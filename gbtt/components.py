@@ -57,7 +57,7 @@ COMPONENTS: dict[str, Component] = {c.name: c for c in (
               "đầu dò kiểm tra trung tâm"),
     Component("media_relay", "Media relay (rtpengine)", "media_relay", "máy chủ chuyển tiếp media", probe=True,
               peer="sip_registrar"),
-    Component("turn", "TURN (coturn)", "turn", "máy chủ TURN", probe=True),
+    Component("turn", "TURN (coturn)", "turn", "máy chủ TURN", probe=True, peer="conference"),
     Component("conference", "Conference server (Janus, nginx)", "conference", "máy chủ hội nghị", probe=True,
               peer="rooms"),
     Component("multipoint_bridge", "Multipoint bridge (the meetings' SIP rooms into Janus AudioBridge; sippy)",

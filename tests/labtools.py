@@ -53,3 +53,26 @@ def lab_copy(tmp_path, source):
     (tmp_path / "pyinfra_lab.py").write_text("from gbtt.hostinventory import pyinfra_groups\n"
                                              f"globals().update(pyinfra_groups({str(inv)!r}, overlay='lab'))\n")
     return inv, tmp_path / "lab.gbtt.yml", tmp_path / "pyinfra_lab.py", dict(os.environ, PYTHONPATH=str(REPO))
+
+
+ROOMS = ("an-lao-pc", "quy-nhon-pc", "vp-ubnd-pc")  # the small lab's room systems
+
+
+def registered(lab, rooms=ROOMS, seconds: float = 30) -> None:
+    """Every room bound at the registrar. Kamailio keeps its bindings in memory: after a restart a room
+    is unreachable until it registers again (baresip_register_interval), so a room not bound is made to
+    register now (its baresip restarted)."""
+    import time
+
+    sip = remote(lab, "mcu-sip-01")
+    kicked = set()
+    deadline = time.monotonic() + seconds
+    while True:
+        missing = [r for r in rooms if "Contact" not in sip.run(f"kamcmd ul.lookup location {r}").stdout]
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"not registered: {missing}"
+        for r in set(missing) - kicked:
+            remote(lab, r).run("systemctl restart gbtt-baresip")
+            kicked.add(r)
+        time.sleep(1)

@@ -112,7 +112,7 @@ def test_bridge_answers_the_registrar(lab):
 
 def test_turn_grants_allocations(lab):
     address = lab_state(lab.state_dir)["hosts"]["mcu-turn-01"]
-    check_turn(remote(lab, "mcu-turn-01"), "mcu-turn-01", lab=True, address=address)
+    check_turn(remote(lab, "mcu-turn-01"), "mcu-turn-01", lab=True, address=address, peer=remote(lab, "mcu-conf-01"))
 
 
 def test_firewall_keeps_sip_to_the_rooms(lab):
@@ -178,7 +178,7 @@ def test_whole_lab_deployed_then_audit_all_ok(deployed_lab, tmp_path):
     assert pyinfra_changes(p.stdout + p.stderr) == 0, (p.stdout + p.stderr)[-4000:]
     proc = subprocess.run([str(BIN / "gbtt"), "audit", "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert re.search(r"^\d+ check\(s\) on 8 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\d+ check\(s\) on 9 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
 
 
 def test_the_other_engine_changes_nothing_on_rooms_and_routers(deployed_lab):

@@ -28,7 +28,8 @@ def test_files_users_packages_and_commands_as_the_host_has_them(tmp_path):
                     "commands": {"echo": "echo hello", "fails": "exit 3"}, "listening": True})
     me = pwd.getpwuid(os.getuid()).pw_name
     assert facts["files"][str(f)] == {"sha256": hashlib.sha256(b"x = 1\n").hexdigest(), "owner": me,
-                                      "group": grp.getgrgid(os.getgid()).gr_name, "mode": "0640"}
+                                      "group": grp.getgrgid(os.getgid()).gr_name, "mode": "0640",
+                                      "mtime": f.stat().st_mtime}
     assert facts["files"][str(tmp_path / "absent")] is None
     assert facts["users"]["root"]["uid"] == 0 and facts["users"]["gbtt-no-such-user"] is None
     assert facts["packages"] == {"dpkg": True, "gbtt-no-such-package": False}
@@ -99,3 +100,25 @@ def test_engines_apply_only_what_differs_and_everything_on_a_fresh_host(tmp_path
     state.packages.append("gbtt-no-such-package")  # a package to install: everything is applied
     plan = drift(gather(spec_of(state)), state).plan(state)
     assert plan["packages"] and plan["files"] == [str(tmp_path / "a.conf")] and plan["services"] == ["gbtt-demo"]
+
+
+def test_a_run_stopped_between_a_file_and_its_restart_restarts_the_unit_next_time(tmp_path):
+    """The file is as the model says, but its unit started before it was written (the run that wrote
+    it was killed before the restart): the next run restarts the unit, and the audit names it."""
+    state = _state(tmp_path)
+    state.files[0].restart = ["gbtt-demo", "ssh:reload", "daemon-reload"]
+    state.services.append(ServiceSpec("gbtt-demo"))
+    path = tmp_path / "a.conf"
+    path.write_text("x = 1\n")
+    path.chmod(0o640)
+    os.utime(path, (1_000_000, 1_000_000))
+    facts = gather(spec_of(state))
+    facts["services"]["gbtt-demo"] = {"enabled": True, "running": True, "needs_reload": False, "started": 1_000_100.0}
+    assert drift(facts, state).plan(state)["any"] is False  # started after the file was written
+    facts["services"]["gbtt-demo"]["started"] = 999_900.0
+    plan = drift(facts, state).plan(state)
+    assert plan["any"] and plan["restarts"] == ["gbtt-demo"] and plan["files"] == []
+    assert applied_problems(facts, state) == [f"service gbtt-demo runs an older configuration: {path} changed "
+                                              "after it started"]
+    facts["services"]["gbtt-demo"]["running"] = False  # a stopped unit is started, not restarted
+    assert drift(facts, state).restarts == {}

@@ -36,9 +36,9 @@ def test_a_typo_or_a_wrong_type_is_an_error():
     assert found == {}
     assert problems == [
         "coturn_user_quota must be an integer like its default 12 (roles/turn/defaults/main.yml), not 'many'",
-        "unknown knob 'kamailio_max_expire' (did you mean 'kamailio_max_expires'? known: kamailio_children, "
-        "kamailio_max_contacts, kamailio_max_expires, kamailio_pkg_mb, kamailio_rtpengine_retries, "
-        "kamailio_rtpengine_timeout_ms, kamailio_shm_mb, kamailio_sip_port, …)",
+        "unknown knob 'kamailio_max_expire' (did you mean 'kamailio_max_expires'? known: kamailio_auth_ban_seconds, "
+        "kamailio_auth_fail_limit, kamailio_children, kamailio_max_contacts, kamailio_max_expires, "
+        "kamailio_pike_requests, kamailio_pike_seconds, kamailio_pkg_mb, …)",
         "unknown knob 'kamailo_sip_port' (did you mean 'kamailio_sip_port'? known: see roles/*/defaults/main.yml)"]
     assert candidates({"ansible_host": 1, "gbtt_lab": True, "play_hosts": [], "probe_slot": 2}) == ["probe_slot"]
 

@@ -51,18 +51,27 @@ def test_every_site_router_is_rendered():
 @pytest.mark.parametrize("device", CISCO)
 def test_cisco_ios_xe(device):
     dev, site = DEVICES[device], INV.sites[DEVICES[device]["site"]]
-    p = CiscoConfParse(config(device).splitlines(), syntax="ios")
+    lan_net, centre_net = wildcard(site["network"]["subnet"]).split(), wildcard(INV.centre["network"]["subnet"]).split()
+    text = config(device)
+    p = CiscoConfParse(text.splitlines(), syntax="ios")
     acl = p.find_objects(r"^ip access-list extended GBTT-ROOMS-TO-CENTRE$")[0]
     entries = [c.text.split() for c in acl.children]
-    permits = [(w[2], w[6], ports_of(w[7:])) for w in entries if w[1] == "permit" and w[3] != "any"]
+    permits = [(w[2], w[6], ports_of(w[7:])) for w in entries if w[1] == "permit" and w[2] in ("udp", "tcp")]
     assert permits == expected_acl(device)
-    assert all(" ".join(w[3:5]) == wildcard(site["network"]["subnet"]) for w in entries[:-1])
-    assert entries[-2][1:] == ["deny", "ip", *wildcard(site["network"]["subnet"]).split(),
-                               *wildcard(INV.centre["network"]["subnet"]).split(), "log"]
+    assert all(w[3:5] == lan_net for w in entries[:-1])
+    # ping from the rooms to the centre: allowed, then policed on the room side
+    assert entries[-3][1:] == ["permit", "icmp", *lan_net, *centre_net, "echo"]
+    assert entries[-2][1:] == ["deny", "ip", *lan_net, *centre_net, "log"]
     assert entries[-1][1:] == ["permit", "ip", "any", "any"]
-    marks = {c.text.split()[1]: c.children[0].text.split()[-1]
-             for c in p.find_objects(r"^policy-map GBTT-MARK$")[0].children}
-    assert marks == {"GBTT-AUDIO": "ef", "GBTT-VIDEO": "af41", "GBTT-SIGNALLING": "cs5"}
+    mark = {c.text.split()[1]: [x.text.strip() for x in c.children]
+            for c in p.find_objects(r"^policy-map GBTT-MARK$")[0].children}
+    assert list(mark) == ["GBTT-ECHO", "GBTT-AUDIO", "GBTT-VIDEO", "GBTT-SIGNALLING"]  # first match wins
+    assert mark["GBTT-ECHO"] == ["police 8000 conform-action transmit exceed-action drop"]
+    assert {k: v[0].split()[-1] for k, v in mark.items() if k != "GBTT-ECHO"} == {
+        "GBTT-AUDIO": "ef", "GBTT-VIDEO": "af41", "GBTT-SIGNALLING": "cs5"}
+    # classes by the DSCP the rooms mark: NBAR's rtp classification knows no dynamic payload type
+    assert not [line for line in text.splitlines() if line.strip().startswith("match protocol")]
+    assert [c.text.strip() for c in p.find_objects(r"^class-map match-any GBTT-AUDIO$")[0].children] == ["match dscp ef"]
     queue = {c.text.split()[1]: c.children[0].text.strip() for c in p.find_objects(r"^policy-map GBTT-QUEUE$")[0].children}
     assert queue["GBTT-AUDIO"] == f"priority percent {CLASSES['audio']['share_percent']}"
     assert queue["GBTT-VIDEO"] == f"bandwidth percent {CLASSES['video']['share_percent']}"
@@ -73,7 +82,7 @@ def test_cisco_ios_xe(device):
     lan_cfg = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(lan)}$")[0].children]
     wan_cfg = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(wan)}$")[0].children]
     assert "ip access-group GBTT-ROOMS-TO-CENTRE in" in lan_cfg and "service-policy input GBTT-MARK" in lan_cfg
-    assert "service-policy output GBTT-UPLINK" in wan_cfg
+    assert "service-policy output GBTT-UPLINK" in wan_cfg  # queueing under the shaper, outbound on the uplink
     shape = p.find_objects(r"^policy-map GBTT-UPLINK$")[0].children[0].children[0].text.split()
     assert shape == ["shape", "average", str(site["network"]["uplink_mbps"] * 10**6)]
 
@@ -81,23 +90,41 @@ def test_cisco_ios_xe(device):
 @pytest.mark.parametrize("device", HUAWEI)
 def test_huawei_vrp(device):
     dev, site = DEVICES[device], INV.sites[DEVICES[device]["site"]]
+    lan_net, centre_net = wildcard(site["network"]["subnet"]).split(), wildcard(INV.centre["network"]["subnet"]).split()
     p = CiscoConfParse(config(device).splitlines(), syntax="ios", comment_delimiters=["#"])
     rules = [c.text.split() for c in p.find_objects(r"^acl name GBTT-ROOMS-TO-CENTRE 3001$")[0].children]
-    permits = [(w[3], w[8], ports_of(w[11:])) for w in rules if w[2] == "permit" and len(w) > 4]
+    permits = [(w[3], w[8], ports_of(w[11:])) for w in rules if w[2] == "permit" and w[3] in ("udp", "tcp")]
     assert permits == expected_acl(device)
-    assert rules[-2][2:] == ["deny", "ip", "source", *wildcard(site["network"]["subnet"]).split(), "destination",
-                             *wildcard(INV.centre["network"]["subnet"]).split()]
+    assert rules[-3][2:] == ["permit", "icmp", "icmp-type", "echo", "source", *lan_net, "destination", *centre_net]
+    assert rules[-2][2:] == ["deny", "ip", "source", *lan_net, "destination", *centre_net]
     behaviours = {o.text.split()[-1]: [c.text.strip() for c in o.children]
                   for o in p.find_objects(r"^traffic behavior ")}
-    assert behaviours["GBTT-AUDIO"] == ["remark dscp ef", f"queue ef bandwidth pct {CLASSES['audio']['share_percent']}"]
-    assert behaviours["GBTT-VIDEO"] == ["remark dscp af41", f"queue af bandwidth pct {CLASSES['video']['share_percent']}"]
-    assert behaviours["GBTT-SIGNALLING"][0] == "remark dscp cs5"
-    policy_cfg = [c.text.split()[1:4] for c in p.find_objects(r"^traffic policy GBTT-QOS$")[0].children]
-    assert policy_cfg == [["GBTT-AUDIO", "behavior", "GBTT-AUDIO"], ["GBTT-VIDEO", "behavior", "GBTT-VIDEO"],
-                          ["GBTT-SIGNALLING", "behavior", "GBTT-SIGNALLING"]]
+    kbps = {c: site["network"]["uplink_mbps"] * 1000 * CLASSES[c]["share_percent"] // 100 for c in CLASSES}
+    assert behaviours == {
+        "GBTT-ECHO": ["car cir 8"],  # ping, policed on the room side
+        "GBTT-MARK-AUDIO": ["remark dscp ef"], "GBTT-MARK-VIDEO": ["remark dscp af41"],
+        "GBTT-MARK-SIGNALLING": ["remark dscp cs5"],
+        # queueing: shares of the shaped uplink, in kbps (pct would be of the port's rate)
+        "GBTT-QUEUE-AUDIO": [f"queue ef bandwidth {kbps['audio']}"],
+        "GBTT-QUEUE-VIDEO": [f"queue af bandwidth {kbps['video']}"],
+        "GBTT-QUEUE-SIGNALLING": [f"queue af bandwidth {kbps['signalling']}"]}
+    assert kbps["audio"] + kbps["video"] + kbps["signalling"] <= site["network"]["uplink_mbps"] * 1000
+
+    def policy_of(name):
+        return [c.text.split()[1:4] for c in p.find_objects(rf"^traffic policy {name}$")[0].children]
+
+    assert policy_of("GBTT-MARK") == [["GBTT-ECHO", "behavior", "GBTT-ECHO"],
+                                      ["GBTT-AUDIO", "behavior", "GBTT-MARK-AUDIO"],
+                                      ["GBTT-VIDEO", "behavior", "GBTT-MARK-VIDEO"],
+                                      ["GBTT-SIGNALLING", "behavior", "GBTT-MARK-SIGNALLING"]]
+    assert [b for _, _, b in policy_of("GBTT-QUEUE")] == ["GBTT-QUEUE-AUDIO", "GBTT-QUEUE-VIDEO",
+                                                          "GBTT-QUEUE-SIGNALLING"]
     lan = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(dev['interfaces']['lan']['name'])}$")[0].children]
     wan = [c.text.strip() for c in p.find_objects(rf"^interface {re.escape(dev['interfaces']['wan']['name'])}$")[0].children]
-    assert "traffic-filter inbound acl 3001" in lan and "traffic-policy GBTT-QOS inbound" in lan
+    # marking where traffic comes in from the rooms; queueing where it leaves, on the shaped uplink
+    assert "traffic-filter inbound acl 3001" in lan and "traffic-policy GBTT-MARK inbound" in lan
+    assert not any("GBTT-QUEUE" in line for line in lan)
+    assert "traffic-policy GBTT-QUEUE outbound" in wan
     assert f"qos gts cir {site['network']['uplink_mbps'] * 1000}" in wan
 
 
@@ -110,6 +137,8 @@ def test_linux_router(device):
     assert [(proto, dest, ports) for dest, proto, ports in acl] == expected_acl(device)
     assert f"elements = {{ {site['network']['subnet']} }}" in nft
     assert nft.index('counter drop comment "refused: not a GBTT service"') > nft.index("chain rooms_to_centre")
+    echo = nft.index("icmp type echo-request limit rate 10/second burst 20 packets accept")
+    assert nft.index("chain rooms_to_centre") < echo < nft.index('counter drop comment "refused')
     # sd480 rooms: G.722 (payload type 9) is audio, VP8 (100) video
     assert re.search(r"@th,73,7 \{ 9 \} ip dscp set ef", nft) and re.search(r"@th,73,7 \{ 100 \} ip dscp set af41", nft)
     assert "udp dport 5060 ip dscp set cs5" in nft

@@ -264,9 +264,10 @@ class Bridge:
                 row.update(muted=p.get("muted"), talking=p.get("talking"))
                 legs.append(row)
             return {"meeting": number, "title": meeting["title"], "legs": legs}
-        if verb == "start":
+        if verb == "start":  # every room of the meeting not in it yet (or only those named)
             dialled = []
-            for room in meeting["rooms"]:
+            only = set(request.get("rooms") or [r["id"] for r in meeting["rooms"]])
+            for room in (r for r in meeting["rooms"] if r["id"] in only):
                 leg = self.legs.get((number, room["id"]))
                 if leg is None or leg.state == "ended":
                     dialled.append(self.dial(number, room).room)

@@ -37,18 +37,22 @@ class Drift:
     files: dict[str, list[str]] = field(default_factory=dict)  # path -> what differs
     services: dict[str, list[str]] = field(default_factory=dict)  # name -> what differs
     stale_units: bool = False  # systemd runs units older than their files on disk
+    restarts: dict[str, str] = field(default_factory=dict)  # running unit -> its file changed after it started
 
     def problems(self) -> list[str]:
         return ([f"package {p} is not installed" for p in self.packages]
                 + [f"system user {u} {what}" for u, what in self.users.items()]
                 + [f"directory {d} {what}" for d, what in self.dirs.items()]
                 + [p for ps in self.services.values() for p in ps]
-                + [p for ps in self.files.values() for p in ps])
+                + [p for ps in self.files.values() for p in ps]
+                + [f"service {u} runs an older configuration: {path} changed after it started"
+                   for u, path in self.restarts.items()])
 
     def changes(self) -> list[str]:
         """What applying would change, in short (a frozen host's refusal names them)."""
         return ([f"packages {' '.join(self.packages)}"] if self.packages else []) + [
-            f"user {u}" for u in self.users] + list(self.dirs) + list(self.files) + [f"service {s}" for s in self.services]
+            f"user {u}" for u in self.users] + list(self.dirs) + list(self.files) + [
+            f"service {s}" for s in self.services] + [f"restart {u}" for u in self.restarts]
 
     def plan(self, state: ComponentState) -> dict:
         """What an engine applies: everything where a package is missing (a
@@ -59,11 +63,12 @@ class Drift:
         if self.packages:
             return {**how, "any": True, "packages": True, "users": list(state.users), "dirs": dirs_of(state),
                     "files": [f.path for f in state.files], "services": [s.name for s in state.services],
-                    "stale_units": self.stale_units}
+                    "stale_units": self.stale_units, "restarts": list(self.restarts)}
         dirs = sorted(set(self.dirs) | {p.rsplit("/", 1)[0] for p in self.files})
-        anything = bool(self.users or dirs or self.files or self.services or self.stale_units)
+        anything = bool(self.users or dirs or self.files or self.services or self.stale_units or self.restarts)
         return {**how, "any": anything, "packages": False, "users": list(self.users), "dirs": dirs,
-                "files": list(self.files), "services": list(self.services), "stale_units": self.stale_units}
+                "files": list(self.files), "services": list(self.services), "stale_units": self.stale_units,
+                "restarts": list(self.restarts)}
 
 
 def drift(facts: dict, state: ComponentState) -> Drift:
@@ -100,6 +105,23 @@ def drift(facts: dict, state: ComponentState) -> Drift:
             found.append(f"{f.path} mode {oct(int(remote['mode'], 8))}")
         if found:
             d.files[f.path] = found
+    d.restarts = pending_restarts(facts, state, d)
     stale = facts["commands"].get(state.units_check) if state.units_check else None
     d.stale_units = bool(stale) and "yes" in stale["stdout"].split()
     return d
+
+
+def pending_restarts(facts: dict, state: ComponentState, d: Drift) -> dict[str, str]:
+    """Running units one of whose files (as the model has it now) changed after the unit started: a
+    run that wrote the file and was stopped before the restart. Reloads are not told apart this way."""
+    out: dict[str, str] = {}
+    units = {s.name for s in state.services}
+    for f in state.files:
+        remote = facts["files"].get(f.path)
+        if remote is None or f.path in d.files or "mtime" not in remote:
+            continue
+        for unit in f.restart:
+            svc = facts["services"].get(unit) if unit in units else None
+            if svc and svc["running"] and svc.get("started") and remote["mtime"] > svc["started"] and unit not in out:
+                out[unit] = f.path
+    return out

@@ -45,6 +45,11 @@ class Policy:
     share_percent: int
     routes: list[dict] = field(default_factory=list)
     interfaces: dict = field(default_factory=dict)
+    # ICMP echo from the rooms to the centre (the technicians' first test when a room fails): allowed,
+    # rate-limited per router: packets per second (Linux), or a police/CAR rate (vendor gear; about a
+    # dozen ordinary pings per second, above the vendors' 8 kbps minimum)
+    echo_pps: int = 10
+    echo_kbps: int = 8
 
 
 def central_ports(inv, lab: bool):

@@ -1,10 +1,10 @@
 """What a host holds of what the model manages, learnt in one call (stdlib
 only; it runs on the host as `python3 - SPEC_BASE64`).  SPEC is a JSON object:
 
-    {"files": [path, ...],               # sha256, owner, group, mode (None: absent)
+    {"files": [path, ...],               # sha256, mtime, owner, group, mode (None: absent)
      "dirs": [path, ...],                # owner, group, mode (None: absent or not a directory)
      "packages": [name, ...],            # installed or not (dpkg's status)
-     "services": [unit, ...],            # enabled / running (systemctl show, one call)
+     "services": [unit, ...],            # enabled / running / when it started (systemctl show, one call)
      "users": [name, ...],               # system account present, its shell and home
      "commands": {key: shell, ...},      # rc and output of read-only commands
      "listening": true}                  # sockets listening, the ephemeral port range
@@ -21,6 +21,7 @@ import pwd
 import stat
 import subprocess
 import sys
+import time
 
 
 def _run(argv, shell=False):
@@ -53,7 +54,7 @@ def files(paths):
         except FileNotFoundError:
             out[path] = None
             continue
-        out[path] = {"sha256": digest, **_owner_mode(st)}
+        out[path] = {"sha256": digest, "mtime": st.st_mtime, **_owner_mode(st)}
     return out
 
 
@@ -83,10 +84,21 @@ def packages(names):
 ENABLED = ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated", "transient")
 
 
+def _started(monotonic_us, boot):
+    """When a unit last became active (epoch seconds), or None."""
+    try:
+        us = int(monotonic_us or 0)
+    except ValueError:
+        return None
+    return round(boot + us / 1e6, 3) if us else None
+
+
 def services(units):
     if not units:
         return {}
-    res = _run(["systemctl", "show", "--property=Id,UnitFileState,ActiveState,NeedDaemonReload", "--", *units])
+    res = _run(["systemctl", "show", "--property=Id,UnitFileState,ActiveState,NeedDaemonReload,"
+                "ActiveEnterTimestampMonotonic", "--", *units])
+    boot = time.time() - time.monotonic()  # systemd's monotonic clock is CLOCK_MONOTONIC, as Python's
     blocks = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
               for block in res["stdout"].strip().split("\n\n")] if res["rc"] == 0 else []
     blocks += [{}] * (len(units) - len(blocks))  # no systemd answering: nothing enabled, nothing running
@@ -94,7 +106,8 @@ def services(units):
     for unit, block in zip(units, blocks):
         out[unit] = {"enabled": block.get("UnitFileState") in ENABLED,
                      "running": block.get("ActiveState") == "active",
-                     "needs_reload": block.get("NeedDaemonReload") == "yes"}
+                     "needs_reload": block.get("NeedDaemonReload") == "yes",
+                     "started": _started(block.get("ActiveEnterTimestampMonotonic"), boot)}
     return out
 
 

@@ -4,6 +4,8 @@ whether it was answered, or timed out (dropped), or refused:
 
     python3 sip.py options HOST PORT udp|tcp|tls
     python3 sip.py register HOST PORT udp|tcp|tls DOMAIN USER PASSWORD
+    python3 sip.py guess HOST PORT udp|tcp|tls DOMAIN USER TRIES   # a password-guessing run (security tests)
+    python3 sip.py flood HOST PORT COUNT                             # OPTIONS back to back (security tests)
 """
 from __future__ import annotations
 
@@ -139,6 +141,51 @@ def register(host: str, port: int, proto: str, domain: str, user: str, password:
     return result
 
 
+def guess(host: str, port: int, proto: str, domain: str, user: str, tries: int) -> dict:
+    """REGISTERs with wrong passwords, one after the other, as an attacker would: how many wrong
+    guesses were answered before the registrar stopped answering (two silences in a row end the run)."""
+    answered, silent, started = 0, 0, time.monotonic()
+    first_silence = None
+    for n in range(tries):
+        try:
+            reply = register(host, port, proto, domain, user, "guess-" + _rand())
+        except TimeoutError:
+            first_silence = n if first_silence is None else first_silence
+            silent += 1
+            if silent == 2:
+                break
+            continue
+        silent = 0
+        if reply["challenged"] and reply["status"] in (401, 403):
+            answered += 1
+    return {"status": 0, "reason": "", "answered": answered, "first_silence": first_silence,
+            "seconds": round(time.monotonic() - started, 2)}
+
+
+def flood(host: str, port: int, count: int, collect: float = 2.0) -> dict:
+    """COUNT OPTIONS over UDP sent back to back, as a flood would, then the answers collected for
+    `collect` seconds: how many distinct requests were answered."""
+    t = Transport(host, port, "udp")
+    started = time.monotonic()
+    for n in range(count):
+        lines = [f"OPTIONS sip:{host}:{port} SIP/2.0",
+                 f"Via: SIP/2.0/UDP {t.local[0]}:{t.local[1]};branch=z9hG4bK{_rand()};rport", "Max-Forwards: 70",
+                 f"From: <sip:probe@{host}>;tag={_rand()}", f"To: <sip:{host}>", f"Call-ID: flood-{n}-{_rand()}",
+                 f"CSeq: {n + 1} OPTIONS", "User-Agent: gbtt-probe", "Content-Length: 0", "", ""]
+        t.send("\r\n".join(lines).encode())
+    sent = time.monotonic() - started
+    answered: set[str] = set()
+    t.sock.settimeout(0.2)
+    deadline = time.monotonic() + collect
+    while time.monotonic() < deadline:
+        try:
+            reply = parse(t.receive())
+        except (TimeoutError, OSError):
+            continue
+        answered.add(reply["headers"].get("call-id", ""))
+    return {"status": 0, "reason": "", "sent": count, "answered": len(answered), "send_seconds": round(sent, 3)}
+
+
 def outcome(exc: BaseException) -> str:
     """What a failure says of the path: `timeout` (no answer at all: dropped
     on the way, e.g. by a firewall), `refused` (something answered no: a
@@ -154,6 +201,10 @@ def main(argv: list[str]) -> int:
     try:
         if argv[0] == "options":
             result = options(argv[1], int(argv[2]), argv[3])
+        elif argv[0] == "flood":
+            result = flood(argv[1], int(argv[2]), int(argv[3]))
+        elif argv[0] == "guess":
+            result = guess(argv[1], int(argv[2]), argv[3], argv[4], argv[5], int(argv[6]))
         else:
             result = register(argv[1], int(argv[2]), argv[3], argv[4], argv[5], argv[6])
         result["outcome"] = "answered"

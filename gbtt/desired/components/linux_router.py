@@ -31,7 +31,8 @@ def build(ctx) -> ComponentState:
         FileSpec("/etc/nftables.d/gbtt-router.nft", ctx.render(
             "network/router.nft.j2", site_net=pol.site_net, centre_net=pol.centre_net, acl=pol.acl,
             signalling=[{"proto": p, "ports": ports} for p, ports in pol.signalling],  # nftables' own port syntax
-            media_ports=pol.media_ports, payload_types=pol.payload_types, classes=classes, **common),
+            media_ports=pol.media_ports, payload_types=pol.payload_types, classes=classes, echo_pps=pol.echo_pps,
+            **common),
             mode="0755", validate="/usr/sbin/nft -c -f %s", restart=["nftables"]),
         FileSpec("/usr/local/sbin/gbtt-tc", ctx.render(
             "network/gbtt-tc.j2", wan=wan, share=pol.share_percent, bandwidth_mbps=pol.uplink_mbps,

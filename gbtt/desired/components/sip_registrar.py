@@ -48,6 +48,7 @@ def build(ctx) -> ComponentState:
                                 media_flags=media_flags(ctx.inv, relay), bridge=bridge,
                                 bridge_address=ctx.addr(bridges[0].address) if bridges else None,
                                 meeting_numbers=meeting_numbers(ctx.inv),
+                                centre_network=ctx.source_sets()["centre"][0],
                                 sip_domain=ctx.inv.province["sip_domain"], **knobs),
                      validate="/usr/sbin/kamailio -c -f %s", restart=restart),
         ],

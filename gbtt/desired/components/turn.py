@@ -1,27 +1,23 @@
 """`turn`: coturn 4.6 with time-limited credentials derived from the vault's
 shared secret (`use-auth-secret`), the realm and relay port range of the
-inventory, and relaying only towards the networks of the model (every other
-peer address denied)."""
+inventory, and relaying only towards the conference server (Janus, the one
+peer a WebRTC room PC reaches through TURN: the SFU carries every other room);
+every other peer address denied: loopback, link-local, the other central
+hosts, the routers and the rooms' networks."""
 from __future__ import annotations
-
-import ipaddress
 
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 
 
-def peer_ranges(networks: list[str]) -> list[str]:
-    """coturn's address ranges ("first-last") for CIDR networks."""
-    out = []
-    for cidr in networks:
-        net = ipaddress.IPv4Network(cidr)
-        out.append(f"{net.network_address}-{net.broadcast_address}")
-    return out
+def allowed_peers(ctx) -> list[str]:
+    """The addresses TURN may relay to: the conference servers'."""
+    return [ctx.addr(h.address) for h in ctx.hosts_with_role("conference")]
 
 
 def build(ctx) -> ComponentState:
     knobs = ctx.defaults("turn")
     host = ctx.inv.hosts[ctx.host.name]["turn"]
-    peers = peer_ranges(ctx.source_sets()["rooms"])
+    peers = allowed_peers(ctx)
     conf = ctx.render("turn/turnserver.conf.j2", address=ctx.address, realm=host["realm"],
                       relay=host["relay_ports"], secret=ctx.secrets["turn_static_secret"], peers=peers, **knobs)
     restart = ["coturn"]

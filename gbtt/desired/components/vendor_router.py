@@ -1,8 +1,9 @@
 """`vendor_router`: the GBTT part of a Cisco IOS-XE or Huawei VRP edge
 router's configuration, rendered from the same network policy as the Linux
 routers (gbtt.desired.network_policy): the ACL from the room network to the
-centre, class maps / traffic classifiers for audio, video and signalling, the
-marking on the room side, the queueing and shaping of the uplink. Ansible
+centre (and ICMP echo, rate-limited), class maps / traffic classifiers for
+audio, video and signalling, the marking on the room side (inbound), the
+queueing and shaping of the uplink (outbound). Ansible
 pushes the Cisco configuration (`cli_config`, check mode giving the diff);
 `gbtt render` writes both for review."""
 from __future__ import annotations
@@ -39,9 +40,11 @@ def build(ctx) -> ComponentState:
             "ports": ports(r.ports), "comment": r.comment}
            for r in pol.acl]
     signalling = [{"proto": p, "ports": ports(x)} for p, x in pol.signalling]
-    classes = {k: dict(v) for k, v in inv.network["qos_classes"].items()}
+    # each class's share of the shaped uplink, in kbps (VRP's `pct` would be a share of the port's rate)
+    classes = {k: dict(v, kbps=pol.uplink_mbps * 1000 * v["share_percent"] // 100)
+               for k, v in inv.network["qos_classes"].items()}
     config = ctx.render(TEMPLATES[vendor], device=name, model=dev["model"], site_name=inv.sites[pol.site]["name"]
                         if pol.site in inv.sites else inv.centre["name"], lan=lan, wan=pol.interfaces["wan"],
                         centre=centre, acl=acl, signalling=signalling, classes=classes, share=pol.share_percent,
-                        bandwidth_mbps=pol.uplink_mbps)
+                        bandwidth_mbps=pol.uplink_mbps, echo_kbps=pol.echo_kbps)
     return ComponentState(name="vendor_router", files=[FileSpec(CONFIG_PATH, config)])

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Benchmark of the multipoint bridge on the provisioned lab (the full lab:
+`bash scripts/main.sh`): meetings of 3, 6 and every emulated room in the
+rehearsal room (audio; the bridge composes no video yet), each room sending
+its own tone. Per size:
+
+* join: from `start` (the bridge calls every room) until every room is in the mixer;
+* the mixer's cost: Janus (AudioBridge mixes on the conference host) and the
+  bridge's own process (sippy), CPU as a share of one core over a 10 s window
+  and resident memory at its end;
+* mix-minus held: every room hears every other and not itself (the rehearsal's measure);
+* the rehearsal of every room: wall time.
+
+Targets (issue 11): 13 rooms joined within 10 s of start; rehearsal of 13 rooms under 60 s.
+These machines have 2 cores; production's bridge and conference hosts have their own.
+
+    .venv/bin/python scripts/bench_bridge.py [--quick]     # --quick: 2 and all rooms, a 3 s window
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gbtt.desired.components.conference import rehearsal_room_id  # noqa: E402
+from gbtt.inventory import load  # noqa: E402
+from gbtt.meeting import ask  # noqa: E402
+from gbtt.rehearsal import rehearse  # noqa: E402
+from gbtt.remote import Fleet  # noqa: E402
+
+INVENTORY = REPO / "inventory" / "binh-dinh"
+
+
+def process(host, name: str) -> tuple[float, int]:
+    """(CPU seconds: utime + stime, resident kB) of the process `name` (the oldest of that name)."""
+    pid = host.check_output(f"pgrep -o -f {name}").strip()
+    fields = host.check_output(f"cat /proc/{pid}/stat").rsplit(")", 1)[1].split()
+    ticks = int(host.check_output("getconf CLK_TCK"))
+    rss = int(host.check_output(f"awk '/^VmRSS/ {{print $2}}' /proc/{pid}/status"))
+    return (int(fields[11]) + int(fields[12])) / ticks, rss
+
+
+def wait_joined(number: str, rooms: list[str], timeout: float = 30) -> float | None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        legs = {leg["room"]: leg for leg in ask(INVENTORY, True, {"verb": "list", "meeting": number})["legs"]}
+        if all(legs.get(r, {}).get("state") == "connected" for r in rooms):
+            return time.monotonic() - t0
+        time.sleep(0.1)
+    return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="2 rooms, then all, a 3 s window (the tests' run)")
+    args = ap.parse_args()
+    inv = load(INVENTORY)
+    fleet = Fleet(INVENTORY, lab=True)
+    rooms = sorted(h.name for h in fleet.with_role("room_pc"))
+    conf = fleet.remote(fleet.with_role("conference")[0].name)
+    bridge = fleet.remote(fleet.with_role("multipoint_bridge")[0].name)
+    number = str(rehearsal_room_id(inv))
+    window = 3.0 if args.quick else 10.0
+    print(f"{'rooms':>5} {'join s':>7} {'Janus CPU':>10} {'Janus MiB':>10} {'bridge CPU':>11} {'bridge MiB':>11}")
+    for n in (2, len(rooms)) if args.quick else (3, 6, len(rooms)):
+        ask(INVENTORY, True, {"verb": "end", "meeting": number})
+        time.sleep(1)
+        ask(INVENTORY, True, {"verb": "start", "meeting": number, "rooms": rooms[:n]})
+        joined = wait_joined(number, rooms[:n])
+        j0, b0, t0 = process(conf, "/usr/bin/janus")[0], process(bridge, "gbtt_bridge.service")[0], time.monotonic()
+        time.sleep(window)
+        (j1, jrss), (b1, brss), wall = process(conf, "/usr/bin/janus"), process(bridge, "gbtt_bridge.service"), \
+            time.monotonic() - t0
+        ask(INVENTORY, True, {"verb": "end", "meeting": number})
+        print(f"{n:>5} {joined if joined is not None else float('nan'):>7.2f} {(j1 - j0) / wall * 100:>9.1f}% "
+              f"{jrss / 1024:>10.1f} {(b1 - b0) / wall * 100:>10.1f}% {brss / 1024:>11.1f}")
+    results, _, elapsed = rehearse(INVENTORY, True, None, REPO / "out" / "rehearsal")
+    counted = [r for r in results if r["ok"] is not None]
+    print(f"rehearsal of every room: {sum(r['ok'] for r in counted)}/{len(counted)} passed in {elapsed:.1f} s "
+          f"(target < 60 s for 13 rooms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
