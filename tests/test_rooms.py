@@ -13,6 +13,7 @@ from gbtt.desired import host_state
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
+from gbtt.meetings import meetings, now_utc
 
 INV = load(REAL)
 ROOM_PCS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "baresip"]
@@ -63,8 +64,17 @@ def test_room_follows_its_profile_and_registers_with_every_registrar(site, ep):
     contacts = [ln for ln in f["/etc/gbtt/baresip/contacts"].splitlines() if not ln.startswith("#")]
     probe = role_defaults("preflight_probe")["probe_sip_user"]
     domain = INV.province["sip_domain"]
-    assert contacts == [f'"GBTT preflight probe" <sip:{probe}@{domain}>;access=allow',  # and the bridge: nobody else
-                        f'"GBTT cầu nối đa điểm" <sip:gbtt-bridge@{domain}>;access=allow', "<sip:*@*>;access=block"]
+    assert contacts[:2] == [f'"GBTT preflight probe" <sip:{probe}@{domain}>;access=allow',  # and the bridge
+                            f'"GBTT cầu nối đa điểm" <sip:gbtt-bridge@{domain}>;access=allow']
+    assert contacts[-1] == "<sip:*@*>;access=block"  # nobody else calls in
+    # the phone book between: every other room and every meeting not yet over, by name; none may call in
+    book = contacts[2:-1]
+    assert all(line.endswith(">;access=block") for line in book)
+    others = {e["id"] for s in INV.sites.values() for e in s["endpoints"] if e["kind"] == "sip-room-system"} - {ep["id"]}
+    assert {re.search(r"<sip:([^@]+)@", line).group(1) for line in book} >= others
+    assert not any(f"<sip:{ep['id']}@" in line for line in book)
+    upcoming = [m for m in meetings(INV) if m.end > now_utc()]
+    assert sum(bool(re.search(r"<sip:52\d{11}@", line)) for line in book) == len(upcoming)
 
 
 def test_devices_are_real_in_production_and_generated_in_the_lab():

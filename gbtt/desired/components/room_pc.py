@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...codecs import CODECS
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .media_relay import tos
+from ...phonebook import entries as phonebook, quoted
 from .multipoint_bridge import bridge_user
 CONFIG_DIR = "/etc/gbtt/baresip"
 USER = "gbtt-baresip"
@@ -83,7 +84,9 @@ def build(ctx) -> ComponentState:
             FileSpec(f"{CONFIG_DIR}/config", config, restart=restart),
             FileSpec(f"{CONFIG_DIR}/contacts",
                      ctx.render("room_pc/contacts.j2", probe_user=probe["probe_sip_user"], domain=domain,
-                                bridge_user=bridge_user(ctx.inv) if ctx.hosts_with_role("multipoint_bridge") else None),
+                                bridge_user=bridge_user(ctx.inv) if ctx.hosts_with_role("multipoint_bridge") else None,
+                                phonebook=[(quoted(n), uri) for n, uri in
+                                           phonebook(ctx.inv, ctx.now, domain, exclude=ep["id"])]),
                      restart=restart),
             FileSpec("/etc/systemd/system/gbtt-baresip.service",
                      ctx.render("room_pc/gbtt-baresip.service.j2", user=USER, config_dir=CONFIG_DIR, lab=ctx.lab,
