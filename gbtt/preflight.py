@@ -66,6 +66,7 @@ def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str
     probe = registrars[0].name
     return probe, {
         "domain": inv.province["sip_domain"],
+        "auth_fail_limit": host_knobs(inventory, probe, "sip_registrar")["kamailio_auth_fail_limit"],
         "slot_ports": [s["ctrl_port"] for s in slots(host_knobs(inventory, probe, "preflight_probe"))],
         "relays": [[addr(h.address), ng_port(h.name)] for h in fleet.with_role("media_relay")] or
                   [[addr(h["address"]), ng_port(hid)] for hid, h in inv.hosts.items() if h["role"] == "media_relay"],

@@ -39,6 +39,13 @@ def registration(aor: str) -> dict:
     return {"contact": contact.group(1) if contact else "", "expires": int(expires.group(1)) if expires else None}
 
 
+def failed_authentications(address: str) -> int:
+    """How many failed authentications the registrar counts against `address` (its ban's htable)."""
+    out = subprocess.run(["kamcmd", "htable.get", "authfail", address], capture_output=True, text=True, timeout=10)
+    value = re.search(r"value:\s*(\d+)", out.stdout)
+    return int(value.group(1)) if value else 0
+
+
 # -- rtpengine (ng protocol) -------------------------------------------------
 def relay_query(relays: list[list], call_id: str) -> dict:
     """Packets rtpengine received per end and medium for `call_id`:
@@ -165,6 +172,10 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
     binding = registration(aor)
     if binding:
         checks.append({"check": "registered", "ok": True, "detail": binding["contact"]})
+    elif failed_authentications(room["address"]) >= plan.get("auth_fail_limit", 10**9):
+        fail("registered", f"not registered: the registrar refuses {room['address']} after "
+                           f"{failed_authentications(room['address'])} failed authentications (a wrong SIP password?); "
+                           f"once the password is right: kamcmd htable.delete authfail {room['address']}")
     else:
         fail("registered", "not registered: check the room's SIP password or the site router's ACL")
 
