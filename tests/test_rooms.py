@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REAL
 from gbtt.desired import host_state
-from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
+from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone, tone_marks
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
 from gbtt.meetings import meetings, now_utc
@@ -88,11 +88,25 @@ def test_devices_are_real_in_production_and_generated_in_the_lab():
     assert conf_lab["audio_player"] == ["aubridge,heard"] and conf_lab["snd_path"] == [HEARD_DIR]
     assert "sndfile.so" in conf_lab["module"] and "sndfile.so" not in conf_prod["module"] and "snd_path" not in conf_prod
     tones = [lab_tone(INV, ep["id"]) for s in INV.sites.values() for ep in s["endpoints"] if ep["kind"] == "sip-room-system"]
-    assert len(set(tones)) == len(tones) and 300 <= min(tones) and max(tones) <= 3400  # each its own, PCMU carries all
+    assert len(set(tones)) == len(tones) and 300 <= min(tones) and max(tones) <= 7000  # each its own, G.722 carries all
+    # no third-order product of two or three others (the mix's distortion) and no sum or difference lands on a tone
+    for t in tones:
+        others = [o for o in tones if o != t]
+        products = {a + b - c for a in others for b in others for c in others if c not in (a, b)} | \
+            {2 * a - b for a in others for b in others if a != b} | {a + b for a in others for b in others} | \
+            {abs(a - b) for a in others for b in others}
+        assert min(abs(p - t) for p in products) >= 10, t
     assert "baresip-x11" in prod.packages and "baresip-x11" not in lab.packages
     assert "v4l2.so" in conf_prod["module"] and "fakevideo.so" not in conf_prod["module"]
     unit = next(f.content for f in prod.files if f.path.endswith(".service"))
     assert "SupplementaryGroups=audio video" in unit and "User=gbtt-baresip" in unit
+
+
+def test_tone_marks_keep_every_difference_distinct():
+    for n in (3, 20, 26):
+        marks = tone_marks(n)
+        diffs = [b - a for i, a in enumerate(marks) for b in marks[i + 1:]]
+        assert len(marks) == n and len(diffs) == len(set(diffs))
 
 
 def test_the_password_file_is_a_secret_readable_by_baresip_only():

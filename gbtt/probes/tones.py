@@ -1,7 +1,7 @@
 """Tone probe (stdlib only): how loud each of some tones is in what a lab
 room system heard, from the newest decoded-audio dump baresip's sndfile
 wrote (`*-dec.wav`; its header's sizes stay 0 while the call runs). The level
-of each frequency (Goertzel) over the last SECONDS, in dB relative to a
+of each frequency (Goertzel, Hann window) over the last SECONDS, in dB relative to a
 full-scale sine. As a script it prints one JSON object:
 
     python3 tones.py DIR SECONDS FREQ... [--remove]   # --remove: delete the dumps afterwards
@@ -35,15 +35,19 @@ def read_dump(path: str) -> tuple[int, array.array]:
 
 
 def level(samples, freq: float, rate: int) -> float:
-    """dB of `freq` relative to a full-scale sine (Goertzel)."""
-    if not samples:
+    """dB of `freq` relative to a full-scale sine (Goertzel over a Hann window, so that a strong
+    neighbouring tone does not leak into the bin)."""
+    n = len(samples)
+    if n < 2:
         return -120.0
     k = 2 * math.cos(2 * math.pi * freq / rate)
+    step = 2 * math.pi / (n - 1)
     s1 = s2 = 0.0
-    for v in samples:
-        s1, s2 = v + k * s1 - s2, s1
+    for i, v in enumerate(samples):
+        s1, s2 = v * (0.5 - 0.5 * math.cos(step * i)) + k * s1 - s2, s1
     power = max(s1 * s1 + s2 * s2 - k * s1 * s2, 1e-12)
-    return round(10 * math.log10(power * 4 / (len(samples) ** 2 * 32768.0 ** 2)), 1)
+    gain = (n - 1) / 2  # the window's sum: a full-scale sine gives 32768 x gain / 2 at its frequency
+    return round(10 * math.log10(power * 4 / (gain ** 2 * 32768.0 ** 2)), 1)
 
 
 def measure(folder: str, seconds: float, freqs: list[float]) -> dict:

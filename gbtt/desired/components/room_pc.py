@@ -20,13 +20,32 @@ def device_set(ctx, knobs: dict) -> dict:
 
 
 HEARD_DIR = "/run/gbtt-baresip"  # the lab: what the room hears, decoded, per call (baresip's sndfile; gbtt rehearse)
-TONE_BASE, TONE_STEP = 350, 150  # Hz: within what PCMU carries (300-3400 Hz) for 20 room systems
+# The lab's tones: 310 Hz + 20 Hz x the marks of a Golomb ruler (every difference of two marks is
+# different), so that no product of the mix's distortion (f1 + f2 - f3, 2 f1 - f2: odd multiples of
+# 10 Hz, as the tones) lands on a tone, and no f1 +- f2 (even multiples) either. 20 marks: 310-5970 Hz,
+# within what the lab's codecs carry (opus; G.722 and the mixer at 16 kHz, up to 7 kHz).
+TONE_BASE, TONE_STEP = 310, 20
+GOLOMB_20 = (0, 1, 8, 11, 68, 77, 94, 116, 121, 156, 158, 179, 194, 208, 212, 228, 240, 253, 259, 283)
+
+
+def tone_marks(n: int) -> list[int]:
+    """n marks with distinct pairwise differences: the 20-mark ruler, extended greedily beyond it."""
+    marks = list(GOLOMB_20[:n])
+    diffs = {b - a for i, a in enumerate(marks) for b in marks[i + 1:]}
+    candidate = marks[-1] + 1 if marks else 0
+    while len(marks) < n:
+        new = {candidate - m for m in marks}
+        if not new & diffs and len(new) == len(marks):
+            marks.append(candidate)
+            diffs |= new
+        candidate += 1
+    return marks
 
 
 def lab_tone(inv, endpoint_id: str) -> int:
     """The tone a lab room system sends (Hz): its own, so that a rehearsal tells who hears whom."""
     ids = sorted(ep["id"] for s in inv.sites.values() for ep in s["endpoints"] if ep["kind"] == "sip-room-system")
-    return TONE_BASE + TONE_STEP * ids.index(endpoint_id)
+    return TONE_BASE + TONE_STEP * tone_marks(len(ids))[ids.index(endpoint_id)]
 
 
 def device_modules(devices: dict) -> list[str]:
