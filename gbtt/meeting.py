@@ -16,7 +16,7 @@ from .desired.components.conference import meeting_room_id
 from .desired.components.multipoint_bridge import LIB_DIR
 from .desired.model import host_knobs
 from .inventory import load
-from .meetings import local, meetings
+from .meetings import local, meetings, now_utc
 from .remote import Fleet
 
 VERBS = ("list", "show", "start", "mute", "unmute", "drop", "redial", "end")
@@ -27,12 +27,18 @@ class MeetingError(Exception):
     pass
 
 
+def booking(inv, meeting: str):
+    """The booked meeting named by its id (meetings/<id>.yml), its number, or `next` (the next one not over)."""
+    now = now_utc()
+    for m in sorted(meetings(inv), key=lambda m: m.start):
+        if meeting in (m.id, str(meeting_room_id(inv, m))) or (meeting == "next" and m.end > now):
+            return m
+    raise MeetingError(f"no booked meeting {meeting!r} (a file name under meetings/, its number, or next)")
+
+
 def meeting_number(inv, meeting: str) -> str:
-    """A booking's id (meetings/<id>.yml) or its number, as the number the bridge knows."""
-    for m in meetings(inv):
-        if meeting in (m.id, str(meeting_room_id(inv, m))):
-            return str(meeting_room_id(inv, m))
-    raise MeetingError(f"no booked meeting {meeting!r} (a file name under meetings/ or its number)")
+    """A booking, as the number the bridge knows."""
+    return str(meeting_room_id(inv, booking(inv, meeting)))
 
 
 def room_endpoint(inv, room: str) -> str:

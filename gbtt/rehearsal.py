@@ -27,8 +27,7 @@ from .desired.components.multipoint_bridge import sip_rooms
 from .desired.components.room_pc import HEARD_DIR, lab_tone
 from .desired.model import host_knobs
 from .inventory import load
-from .meeting import MeetingError, ask
-from .meetings import meetings, now_utc
+from .meeting import ask, booking
 from .remote import Fleet, write_report
 
 # A tone at least this loud (dB re full scale, Hann-windowed Goertzel) is heard. Measured on the full lab
@@ -54,11 +53,8 @@ def rehearsal_number(inventory: Path, meeting: str | None) -> tuple[str, list[di
     inv = load(inventory)
     if meeting is None:
         return str(rehearsal_room_id(inv)), sip_rooms(inv, sorted(inv.sites))
-    now = now_utc()
-    for m in sorted(meetings(inv), key=lambda m: m.start):
-        if meeting in (m.id, str(meeting_room_id(inv, m))) or (meeting == "next" and m.end > now):
-            return str(meeting_room_id(inv, m)), sip_rooms(inv, m.rooms)
-    raise MeetingError(f"no booked meeting {meeting!r} (a file name under meetings/, its number, or next)")
+    m = booking(inv, meeting)
+    return str(meeting_room_id(inv, m)), sip_rooms(inv, m.rooms)
 
 
 def cause_of_failure(leg: dict | None) -> str:
