@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import ipaddress
 import re
 import zoneinfo
 
-import cerberus
-from cerberus import errors as E
-
-from . import codecs
+from . import codecs, ipv4
 from .layout import FILE_KINDS, FileKind
 from .paths import SCHEMA_DIR
 from .yamlload import load_text
@@ -43,32 +39,6 @@ FORMATS = {
 }
 
 
-def _is_ipv4(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-        return True
-    except ValueError:
-        return False
-
-
-def _is_cidr(value: str) -> bool:
-    if "/" not in value:
-        return False
-    try:
-        ipaddress.IPv4Network(value)
-        return True
-    except ValueError:
-        return False
-
-
-def _is_interface(value: str) -> bool:
-    try:
-        ipaddress.IPv4Interface(value)
-        return True
-    except ValueError:
-        return False
-
-
 @functools.lru_cache(maxsize=None)
 def _is_timezone(value: str) -> bool:
     try:
@@ -85,12 +55,12 @@ _CHECKS = {
     "phone": PHONE.match,
     "email": EMAIL.match,
     "colour": COLOUR.match,
-    "ipv4": _is_ipv4,
-    "cidr": _is_cidr,
-    "host_or_ipv4": lambda v: _is_ipv4(v) or HOSTNAME.match(v),
+    "ipv4": lambda v: ipv4.address(v) is not None,
+    "cidr": lambda v: ipv4.network(v) is not None,
+    "host_or_ipv4": lambda v: ipv4.address(v) is not None or HOSTNAME.match(v),
     "timezone": _is_timezone,
     "moment": lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None,
-    "interface_address": lambda v: "/" in v and _is_interface(v),
+    "interface_address": lambda v: "/" in v and ipv4.interface(v),
 }
 
 
@@ -105,20 +75,51 @@ def _make_check(name):
     return check
 
 
-# Cerberus with the inventory's formats as `check_with` rules (its metaclass
-# collects the `_check_with_*` methods when the class is created).
-# YAML's `true` is a bool, which Python counts as an int: not here.
-_TYPES = dict(cerberus.Validator.types_mapping, integer=cerberus.TypeDefinition("integer", (int,), (bool,)))
-Validator = type("Validator", (cerberus.Validator,),
-                 {"types_mapping": _TYPES, **{f"_check_with_{n}": _make_check(n) for n in _CHECKS}})
+@functools.lru_cache(maxsize=None)
+def _validator_class():
+    """Cerberus with the inventory's formats as `check_with` rules (its metaclass
+    collects the `_check_with_*` methods when the class is created).
+    YAML's `true` is a bool, which Python counts as an int: not here.
+    Imported only when a file fails the compiled check (fastcheck.py)."""
+    import cerberus  # noqa: PLC0415
+
+    types = dict(cerberus.Validator.types_mapping, integer=cerberus.TypeDefinition("integer", (int,), (bool,)))
+    return type("Validator", (cerberus.Validator,),
+                {"types_mapping": types, **{f"_check_with_{n}": _make_check(n) for n in _CHECKS}})
+
+
+class _Schemas:
+    """The schemas of `schemas/` by name, each read when first named (checking
+    one site file needs neither the knobs' schema, built from every role's
+    defaults, nor the others)."""
+
+    def __init__(self):
+        self._storage: dict = {}
+
+    def get(self, name, default=None):
+        if name not in self._storage and (SCHEMA_DIR / f"{name}.yml").is_file():
+            value, _ = load_text((SCHEMA_DIR / f"{name}.yml").read_bytes())
+            self._storage[name] = _plain(value)
+        return self._storage.get(name, default)
+
+    def all(self) -> dict:
+        for path in sorted(SCHEMA_DIR.glob("*.yml")):
+            self.get(path.stem)
+        return dict(self._storage)
 
 
 @functools.lru_cache(maxsize=None)
-def registry() -> cerberus.schema.SchemaRegistry:
+def registry() -> _Schemas:
+    return _Schemas()
+
+
+@functools.lru_cache(maxsize=None)
+def _cerberus_registry():
+    """The same schemas for Cerberus (whose registry expands them; for these schemas that changes nothing)."""
+    import cerberus  # noqa: PLC0415
+
     reg = cerberus.schema.SchemaRegistry()
-    for path in sorted(SCHEMA_DIR.glob("*.yml")):
-        value, _ = load_text(path.read_bytes())
-        reg.add(path.stem, _plain(value))
+    reg.extend(registry().all())
     return reg
 
 
@@ -166,8 +167,8 @@ def fast_predicate(kind: FileKind):
 
 
 @functools.lru_cache(maxsize=None)
-def validator_for(kind: FileKind) -> Validator:
-    return Validator({kind.key: root_rule(kind)}, schema_registry=registry())
+def validator_for(kind: FileKind):
+    return _validator_class()({kind.key: root_rule(kind)}, schema_registry=_cerberus_registry())
 
 
 def check(kind: FileKind, document: dict, fast: bool = True) -> list[tuple[tuple, str]]:
@@ -201,6 +202,8 @@ def _show(value, secret):
 
 
 def _message(error, kind: FileKind, secret: bool) -> str:
+    from cerberus import errors as E  # noqa: N812,PLC0415
+
     code, c, value = error.code, error.constraint, error.value
     if code == E.REQUIRED_FIELD.code:
         return "required key is missing"

@@ -6,7 +6,7 @@ import gc
 from pathlib import Path
 
 from . import rules
-from .inventory import Inventory, load
+from .inventory import Inventory, load, save_cache
 from .problems import InventoryInvalid, Problem
 
 
@@ -19,8 +19,9 @@ def validate(root: Path | str, use_cache: bool = True) -> tuple[Inventory, list[
     try:
         inv = load(root, use_cache=use_cache)
         problems = list(inv.problems)
-        if inv.docs:
+        if inv.results:
             problems.extend(rules.run(inv))
+        save_cache(inv)  # with the rules' findings per site
     finally:
         if was_enabled:
             gc.enable()

@@ -10,6 +10,23 @@ from __future__ import annotations
 import yaml
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN: dict = {}  # plain scalar -> its tag: the same words recur in every file
+
+
+class _Loader(_Base):
+    """The safe loader, remembering the tag each plain scalar resolves to (the
+    resolver runs in Python for every scalar; a safe loader has no path
+    resolvers, so a plain scalar's tag depends on its text alone)."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit == (True, False):
+            tag = _PLAIN.get(value)
+            if tag is None:
+                if len(_PLAIN) > 200_000:
+                    _PLAIN.clear()
+                tag = _PLAIN[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
 
 
 class LineDict(dict):
@@ -35,6 +52,10 @@ _MERGE = "tag:yaml.org,2002:merge"
 _scalars = yaml.constructor.SafeConstructor()
 
 
+_Scalar, _Sequence = yaml.ScalarNode, yaml.SequenceNode
+_CONSTRUCTORS = _scalars.yaml_constructors
+
+
 class _Builder:
     """Turns a composed node tree into LineDict/LineList/scalars.  Faster than
     PyYAML's generic constructor (no generators, strings taken as they are),
@@ -44,40 +65,44 @@ class _Builder:
         self.duplicates: list[tuple[int, str]] = []
         self.seen: dict[int, object] = {}  # aliases resolve to the same object
 
+    def scalar(self, node):
+        if node.tag == _STR:
+            return node.value
+        return _CONSTRUCTORS.get(node.tag, _scalars.construct_undefined)(_scalars, node)
+
     def build(self, node):
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == _STR:
-                return node.value
-            return _scalars.yaml_constructors.get(node.tag, _scalars.construct_undefined)(_scalars, node)
+        if node.__class__ is _Scalar:
+            return node.value if node.tag == _STR else self.scalar(node)
         known = self.seen.get(id(node))
         if known is not None:
             return known
-        if isinstance(node, yaml.SequenceNode):
-            seq = self.seen[id(node)] = LineList()
-            seq.line = node.start_mark.line + 1
-            for item in node.value:
-                seq.append(self.build(item))
-                seq.lines.append(item.start_mark.line + 1)
+        build = self.build
+        if node.__class__ is _Sequence:
+            seq = self.seen[id(node)] = LineList.__new__(LineList)
+            items = node.value
+            seq.extend([build(item) for item in items])
+            seq.line, seq.lines = node.start_mark.line + 1, [item.start_mark.line + 1 for item in items]
             return seq
-        mapping = self.seen[id(node)] = LineDict()
-        mapping.line = node.start_mark.line + 1
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE:
-                _scalars.flatten_mapping(node)
-                break
+        mapping = self.seen[id(node)] = LineDict.__new__(LineDict)
+        mapping.line, mapping.lines = node.start_mark.line + 1, {}
+        if any(key_node.tag == _MERGE for key_node, _ in node.value):
+            _scalars.flatten_mapping(node)
+        lines = mapping.lines
         for key_node, value_node in node.value:
-            key = self.build(key_node)
-            line = key_node.start_mark.line + 1
-            try:
-                hash(key)
-            except TypeError:
-                self.duplicates.append((line, "a key must be a plain value, not a list or mapping"))
-                continue
+            if key_node.__class__ is _Scalar and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = build(key_node)
+                try:
+                    hash(key)
+                except TypeError:
+                    self.duplicates.append((key_node.start_mark.line + 1, "a key must be a plain value, not a list or mapping"))
+                    continue
             if key in mapping:
-                self.duplicates.append((line, f"duplicate key '{key}' (first at line {mapping.lines[key]})"))
+                self.duplicates.append((key_node.start_mark.line + 1, f"duplicate key '{key}' (first at line {lines[key]})"))
                 continue
-            mapping[key] = self.build(value_node)
-            mapping.lines[key] = line
+            mapping[key] = build(value_node)
+            lines[key] = key_node.start_mark.line + 1
         return mapping
 
 
@@ -97,7 +122,7 @@ def load_text(data: bytes):
         raise YamlError(line, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8") from None
     builder = _Builder()
     try:
-        node = yaml.compose(text, Loader=_Base)
+        node = yaml.compose(text, Loader=_Loader)
         value = None if node is None else builder.build(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

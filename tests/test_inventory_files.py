@@ -177,3 +177,35 @@ def test_cache_follows_edits_removals_and_additions_through_its_delta(inv_dir):
         (inv_dir / "meetings" / f"x{i}.yml").write_text("title: x\n", encoding="utf-8")
     validate(inv_dir)
     assert not _cache_path(inv_dir).with_suffix(".delta").exists()
+
+
+def test_cached_findings_equal_a_fresh_run_through_every_kind_of_edit(inv_dir):
+    """The rules' findings are cached per site (and, for the files that are not sites, until one changes):
+    after each edit, a run with the cache finds exactly what a run without it finds."""
+    site, network = inv_dir / "sites" / "an-lao.yml", inv_dir / "network.yml"
+    steps = [
+        (site, "address: 10.52.19.11", "address: 10.52.255.29"),  # a site's endpoint takes a router's address
+        (site, "address: 10.52.255.29", "address: 10.52.19.11"),
+        (site, "router: r-an-lao", "router: r-an-nhon"),  # another site's router
+        (site, "router: r-an-nhon", "router: r-an-lao"),
+        (network, "r-ttht, b: r-an-lao, bandwidth_mbps: 20", "r-ttht, b: r-an-lao, bandwidth_mbps: 30"),  # not the site's
+        (site, "uplink_mbps: 20", "uplink_mbps: 30"),  # the site follows: one figure again
+        (network, "    site: an-lao\n", "    site: an-nhon\n"),  # the router moves: the unchanged site is wrong now
+        (network, "    site: an-nhon\n    mgmt_address: 10.52.255.29", "    site: an-lao\n    mgmt_address: 10.52.255.29"),
+        (inv_dir / "organisations.yml", "ubnd-an-lao:", "ubnd-an-lao-cu:"),  # a site's organisation renamed away
+        (site, "organisation: ubnd-an-lao", "organisation: ubnd-an-lao-cu"),
+        (site, "background: phong-nen-chuan", "background: phong-khac"),
+        (site, "kind: district-room", "kind: [district-room]"),  # schema problem: crashes are explained
+    ]
+    assert validate(inv_dir)[1] == []
+    for i, (path, old, new) in enumerate(steps):
+        edit(path, old, new)
+        cached, fresh = validate(inv_dir)[1], validate(inv_dir, use_cache=False)[1]
+        assert cached == fresh, (i, rel_lines(inv_dir, cached), rel_lines(inv_dir, fresh))
+        assert validate(inv_dir)[1] == fresh  # and from the cache written by that run
+    assert any("phong-khac" in p.message for p in fresh)
+    extra = inv_dir / "sites" / "an-lao-2.yml"  # a site comes (with a duplicate of everything) and goes
+    extra.write_text(site.read_text(encoding="utf-8"), encoding="utf-8")
+    assert validate(inv_dir)[1] == validate(inv_dir, use_cache=False)[1]
+    extra.unlink()
+    assert validate(inv_dir)[1] == validate(inv_dir, use_cache=False)[1]

@@ -236,7 +236,7 @@ def test_a_rule_crash_is_reported_unless_what_it_read_has_problems(inv_dir, monk
     it is skipped only when a collection it read has problems of its own."""
     from gbtt import rules
 
-    def crashes_on_the_network(inv):
+    def crashes_on_the_network(inv, idx):
         yield ("network",), str(inv.network["links"][9999])  # IndexError: a bug, not bad data
 
     monkeypatch.setattr(rules, "RULES", [*rules.RULES, crashes_on_the_network])

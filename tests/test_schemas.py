@@ -59,3 +59,35 @@ def test_valid_examples_pass(schema, obj):
 @pytest.mark.parametrize("schema,obj,errors", _cases("invalid"))
 def test_invalid_cases_fail_with_their_messages(schema, obj, errors):
     assert check_object(schema, obj) == sorted(errors)
+
+
+def test_quick_address_reading_agrees_with_ipaddress():
+    """gbtt.ipv4 reads the usual forms by a pattern: on every input it must judge as `ipaddress` does."""
+    import ipaddress
+    import random
+
+    from gbtt import ipv4
+
+    def judged(kind, value):
+        try:
+            return kind(value)
+        except ValueError:
+            return None
+
+    rng = random.Random(7)
+    octets = ["0", "1", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256", "01", "1000", "-1", "١"]
+    values = ["", "1.2.3", "1.2.3.4.5", "1.2.3.4 ", " 1.2.3.4", "10.0.0.0/255.255.255.0", "10.0.0.1/0.0.0.255",
+              "10.0.0.0/08", "10.0.0.0/", "/24", "10.52.19.0/26", "10.52.19.1/26"]
+    for _ in range(5000):
+        ip = ".".join(rng.choice(octets) for _ in range(4))
+        values += [ip, f"{ip}/{rng.randint(-1, 34)}"]
+    for value in values:
+        a, n, i = (judged(k, value) for k in (ipaddress.IPv4Address, ipaddress.IPv4Network, ipaddress.IPv4Interface))
+        assert ipv4.address(value) == (int(a) if a else None), value
+        want = (int(n.network_address), n.prefixlen, int(n.broadcast_address)) if n and "/" in value else None
+        assert ipv4.network(value) == want, value
+        assert ipv4.interface(value) == (i is not None), value
+        if a:
+            assert ipv4.text(ipv4.address(value)) == str(a)
+        if want:
+            assert ipv4.network_text(want) == str(n)

@@ -1,104 +1,187 @@
 """Addressing: no address twice, every address inside the subnet it claims,
-no overlapping subnets, everything inside the province's address plan."""
+no overlapping subnets, everything inside the province's address plan.
+Addresses are numbers and networks (first, prefix length, last) here
+(gbtt.ipv4); the sites' come parsed with their facts."""
 from __future__ import annotations
 
-import functools
-import ipaddress
-
-from . import endpoints, objects, rule
+from ..ipv4 import address, network, network_text, text
+from . import global_rule, objects, rule, site_rule
 
 
-@functools.lru_cache(maxsize=None)
-def _ip(value):
-    try:
-        return ipaddress.IPv4Address(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+def _centre_network(inv) -> dict | None:
+    net = inv.centre.get("network")
+    return net if isinstance(net, dict) else None
 
 
-@functools.lru_cache(maxsize=None)
-def _net(value):
-    try:
-        return ipaddress.IPv4Network(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+def _subnets(inv, idx) -> dict:
+    """place id -> its subnet (None when not well formed), the centre's included."""
+    out = {sid: f.subnet for sid, f in idx.facts.items() if f.has_network}
+    centre = _centre_network(inv)
+    if centre is not None:
+        out[inv.centre.get("id")] = network(centre.get("subnet"))
+    return out
 
 
-def attachments(inv):
-    """(path, place id, attachment) for the centre and every site."""
-    if isinstance(inv.centre.get("network"), dict):
-        yield ("centre", "network"), inv.centre.get("id"), inv.centre["network"]
-    for sid, site in objects(inv.sites):
-        if isinstance(site.get("network"), dict):
-            yield ("sites", sid, "network"), sid, site["network"]
+def _site_addresses(sid, facts):
+    """(path, address, what) of one site: its gateway, its endpoints."""
+    if facts.has_network:
+        yield ("sites", sid, "network", "gateway"), facts.gateway, "gateway"
+    for i, _, _, ip in facts.endpoints:
+        yield ("sites", sid, "endpoints", i, "address"), ip, "endpoint"
 
 
-def all_addresses(inv):
-    """(path, address, subnet it must lie in or None, what it is)."""
-    subnets = {place: _net(att.get("subnet")) for _, place, att in attachments(inv)}
-    for path, place, att in attachments(inv):
-        yield path + ("gateway",), att.get("gateway"), subnets.get(place), "gateway"
-    for path, ep, site_id in endpoints(inv):
-        yield path + ("address",), ep.get("address"), subnets.get(site_id), "endpoint"
-    for hid, host in objects(inv.hosts):
-        yield ("hosts", hid, "address"), host.get("address"), subnets.get(host.get("site")), "host"
-    mgmt = _net(inv.network.get("management_subnet"))
-    for did, dev in objects(inv.network.get("devices")):
-        yield ("network", "devices", did, "mgmt_address"), dev.get("mgmt_address"), mgmt, "management"
+def _addresses_by_file(inv, idx) -> tuple[list, dict]:
+    """The addresses of the files that are not sites, around the sites' own
+    (the order of `addresses_unique`): [(path, address)] of the centre's
+    gateway; address -> [paths] of the hosts and the devices' management."""
+    head, tail = [], {}
+    centre = _centre_network(inv)
+    if centre is not None and address(centre.get("gateway")) is not None:
+        head.append((("centre", "network", "gateway"), address(centre.get("gateway"))))
+    owners = [(("hosts", hid, "address"), host.get("address")) for hid, host in objects(inv.hosts)]
+    owners += [(("network", "devices", did, "mgmt_address"), dev.get("mgmt_address")) for did, dev in idx.devices.items()]
+    for path, value in owners:
+        if address(value) is not None:
+            tail.setdefault(address(value), []).append(path)
+    return head, tail
+
+
+def _site_ips(idx):
+    """(path, address) of every site's gateway, then of every site's endpoints."""
+    for sid, facts in idx.facts.items():
+        if facts.has_network and facts.gateway is not None:
+            yield ("sites", sid, "network", "gateway"), facts.gateway
+    for sid, facts in idx.facts.items():
+        for i, _, _, ip in facts.endpoints:
+            if ip is not None:
+                yield ("sites", sid, "endpoints", i, "address"), ip
 
 
 @rule
-def addresses_unique(inv):
+def addresses_unique(inv, idx):
+    """In the order: centre, sites' gateways, endpoints, hosts, devices; the later use is named."""
+    head, tail = idx.kept(_addresses_by_file)
+
+    def used(path, ip, earlier):
+        return path, f"address {text(ip)} is already used by {'.'.join(map(str, earlier))}"
+
     first = {}
-    for path, value, _, _ in all_addresses(inv):
-        ip = _ip(value)
-        if ip is None:
-            continue
+    for path, ip in [*head, *_site_ips(idx)]:
         if ip in first:
-            yield path, f"address {ip} is already used by {'.'.join(map(str, first[ip]))}"
+            yield used(path, ip, first[ip])
         else:
             first[ip] = path
+    for ip in first.keys() & tail.keys():
+        for path in tail[ip]:
+            yield used(path, ip, first[ip])
+    for ip, paths in tail.items():
+        if len(paths) > 1 and ip not in first:
+            for path in paths[1:]:
+                yield used(path, ip, paths[0])
+
+
+def _outside(path, ip, subnet, what):
+    if ip is None or subnet is None:
+        return
+    start, prefix, end = subnet
+    if not start <= ip <= end:
+        yield path, f"{what} address {text(ip)} is outside its subnet {network_text(subnet)}"
+    elif prefix < 31 and ip in (start, end):
+        yield path, (f"{text(ip)} is the {'network' if ip == start else 'broadcast'} address of "
+                     f"{network_text(subnet)}, not a host address")
+
+
+@site_rule
+def site_addresses_in_their_subnet(inv, idx, sid, site):
+    facts = idx.facts.get(sid)
+    if facts and facts.has_network:
+        for path, ip, what in _site_addresses(sid, facts):
+            yield from _outside(path, ip, facts.subnet, what)
 
 
 @rule
-def addresses_in_subnet(inv):
-    for path, value, subnet, what in all_addresses(inv):
-        ip = _ip(value)
-        if ip is None or subnet is None:
-            continue
-        if ip not in subnet:
-            yield path, f"{what} address {ip} is outside its subnet {subnet}"
-        elif subnet.prefixlen < 31 and ip in (subnet.network_address, subnet.broadcast_address):
-            yield path, f"{ip} is the {'network' if ip == subnet.network_address else 'broadcast'} address of {subnet}, not a host address"
+def hosts_addresses_in_their_subnet(inv, idx):
+    subnets = None
+    for hid, host in objects(inv.hosts):
+        subnets = subnets if subnets is not None else _subnets(inv, idx)
+        yield from _outside(("hosts", hid, "address"), address(host.get("address")), subnets.get(host.get("site")), "host")
+
+
+@global_rule
+def centre_and_management_addresses_in_their_subnet(inv, idx):
+    centre = _centre_network(inv)
+    if centre is not None:
+        yield from _outside(("centre", "network", "gateway"), address(centre.get("gateway")),
+                            network(centre.get("subnet")), "gateway")
+    mgmt = network(inv.network.get("management_subnet"))
+    for did, dev in idx.devices.items():
+        yield from _outside(("network", "devices", did, "mgmt_address"), address(dev.get("mgmt_address")), mgmt,
+                            "management")
+
+
+def _management_subnet(inv, idx):
+    return network(inv.network.get("management_subnet"))
 
 
 @rule
-def subnets_do_not_overlap(inv):
-    nets = [(path + ("subnet",), _net(att.get("subnet"))) for path, _, att in attachments(inv)]
-    nets.append((("network", "management_subnet"), _net(inv.network.get("management_subnet"))))
-    nets = sorted(((n, p) for p, n in nets if n is not None), key=lambda x: (x[0].network_address, x[0].prefixlen))
+def subnets_do_not_overlap(inv, idx):
+    nets = []
+    centre = _centre_network(inv)
+    if centre is not None:
+        nets.append((network(centre.get("subnet")), ("centre", "network", "subnet")))
+    nets.extend((f.subnet, ("sites", sid, "network", "subnet")) for sid, f in idx.facts.items() if f.has_network)
+    nets.append((idx.kept(_management_subnet), ("network", "management_subnet")))
+    nets = sorted(((n, p) for n, p in nets if n is not None), key=lambda x: x[0][:2])
     # sorted by start address: a subnet overlaps another only if it starts inside an earlier one
     widest = None
     for net, path in nets:
-        if widest is not None and net.network_address <= widest[0].broadcast_address:
-            yield path, f"subnet {net} overlaps {widest[0]} of {'.'.join(map(str, widest[1]))}"
-        if widest is None or net.broadcast_address > widest[0].broadcast_address:
+        if widest is not None and net[0] <= widest[0][2]:
+            yield path, f"subnet {network_text(net)} overlaps {network_text(widest[0])} of {'.'.join(map(str, widest[1]))}"
+        if widest is None or net[2] > widest[0][2]:
             widest = (net, path)
 
 
-@rule
-def inside_address_plan(inv):
-    plan = _net(inv.province.get("address_plan"))
+def _plan(inv):
+    """The province's address plan if it is one the lab can map (else None)."""
+    plan = network(inv.province.get("address_plan"))
+    return plan if plan is not None and plan[1] >= 15 else None
+
+
+def _outside_plan(path, ip, plan):
+    if ip is not None and not plan[0] <= ip <= plan[2]:
+        yield path, f"{text(ip)} is outside the province's address plan {network_text(plan)}"
+
+
+def _subnet_outside_plan(path, net, plan):
+    if net is not None and not (plan[0] <= net[0] and net[2] <= plan[2]):
+        yield path, f"subnet {network_text(net)} is outside the province's address plan {network_text(plan)}"
+
+
+@site_rule
+def site_inside_address_plan(inv, idx, sid, site):
+    plan, facts = _plan(inv), idx.facts.get(sid)
+    if plan is None or not facts:
+        return
+    for path, ip, _ in _site_addresses(sid, facts):
+        yield from _outside_plan(path, ip, plan)
+    if facts.has_network:
+        yield from _subnet_outside_plan(("sites", sid, "network", "subnet"), facts.subnet, plan)
+
+
+@global_rule
+def inside_address_plan(inv, idx):
+    plan = network(inv.province.get("address_plan"))
     if plan is None:
         return
-    if plan.prefixlen < 15:
-        yield ("province", "address_plan"), f"{plan} is wider than a /15: the lab maps the plan onto 198.18.0.0/15"
+    if plan[1] < 15:
+        yield ("province", "address_plan"), (f"{network_text(plan)} is wider than a /15: the lab maps the plan onto "
+                                             "198.18.0.0/15")
         return
-    for path, value, _, _ in all_addresses(inv):
-        ip = _ip(value)
-        if ip is not None and ip not in plan:
-            yield path, f"{ip} is outside the province's address plan {plan}"
-    for path, _, att in attachments(inv):
-        net = _net(att.get("subnet"))
-        if net is not None and not net.subnet_of(plan):
-            yield path + ("subnet",), f"subnet {net} is outside the province's address plan {plan}"
+    centre = _centre_network(inv)
+    if centre is not None:
+        yield from _outside_plan(("centre", "network", "gateway"), address(centre.get("gateway")), plan)
+        yield from _subnet_outside_plan(("centre", "network", "subnet"), network(centre.get("subnet")), plan)
+    for hid, host in objects(inv.hosts):
+        yield from _outside_plan(("hosts", hid, "address"), address(host.get("address")), plan)
+    for did, dev in idx.devices.items():
+        yield from _outside_plan(("network", "devices", did, "mgmt_address"), address(dev.get("mgmt_address")), plan)

@@ -4,8 +4,8 @@ two meetings at once, and the conference server's capacity."""
 from __future__ import annotations
 
 from ..meetings import category, expected_host, meetings, notice_needed
-from . import objects, rule
-from .references import _check_ref
+from . import global_rule, objects, rule
+from .references import _check_ref, _targets
 
 
 def _duration(delta) -> str:
@@ -19,9 +19,10 @@ def _duration(delta) -> str:
 
 
 @rule
-def meeting_references(inv):
-    sites, orgs, profiles = set(inv.sites), set(inv.organisations), set(inv.codec_profiles)
-    central = {sid for sid, s in objects(inv.sites) if s.get("kind") == "central-room"}
+def meeting_references(inv, idx):
+    targets = idx.kept(_targets)
+    sites, orgs, profiles = set(idx.site_ids), targets["organisations"], targets["profiles"]
+    central = idx.central_rooms
     for mid, m in objects(inv.meetings):
         base = ("meetings", mid)
         yield from _check_ref(inv, base + ("chair",), m.get("chair"), orgs, "organisation", "organisations")
@@ -40,7 +41,7 @@ def meeting_references(inv):
 
 
 @rule
-def meeting_hosted_where_the_regulation_says(inv):
+def meeting_hosted_where_the_regulation_says(inv, idx):
     for m in meetings(inv):
         cat = category(inv, m)
         if m.chair in inv.organisations and cat is None:
@@ -49,15 +50,15 @@ def meeting_hosted_where_the_regulation_says(inv):
                                                 "for a meeting with the central government's bodies)")
             continue
         want = expected_host(inv, m)
-        if want and m.host_room != want and (inv.sites.get(m.host_room) or {}).get("kind") == "central-room":
+        if want and m.host_room != want and m.host_room in idx.central_rooms:
             why = {"central-agencies": "meetings with the central government's bodies are hosted by",
                    "provincial-committee": "the provincial committee's meetings are hosted by",
                    "department": "the departments' meetings are hosted by"}[cat]
             yield ("meetings", m.id, "host_room"), f"hosted by '{m.host_room}', but {why} '{want}' (Art. 6.1-6.2)"
 
 
-@rule
-def meeting_booked_in_time(inv):
+@global_rule
+def meeting_booked_in_time(inv, idx):
     if not isinstance(inv.province.get("booking"), dict):
         return
     for m in meetings(inv):
@@ -70,8 +71,8 @@ def meeting_booked_in_time(inv):
                                                     f"at least {_duration(need)}")
 
 
-@rule
-def rooms_and_server_not_overbooked(inv):
+@global_rule
+def rooms_and_server_not_overbooked(inv, idx):
     booked = [m for m in meetings(inv) if m.end > m.start]
     limit = inv.province.get("max_rooms_per_meeting")
     capacity = sum((h.get("conference") or {}).get("max_participants", 0) for _, h in objects(inv.hosts)

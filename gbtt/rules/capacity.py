@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from . import endpoints, objects, rule
+from . import global_rule, objects, rule, site_rule
 
 OVERHEAD = 1.2
 # Ports one participant needs on each service:
@@ -40,35 +40,38 @@ def profile_kbps(profile: dict) -> int:
     return total
 
 
-def rooms_per_meeting(inv) -> int:
+def rooms_per_meeting(inv, n_sites: int) -> int:
     limit = inv.province.get("max_rooms_per_meeting")
-    n = len(inv.sites)
-    return min(n, limit) if isinstance(limit, int) else n
+    return min(n_sites, limit) if isinstance(limit, int) else n_sites
 
 
-@rule
-def uplink_carries_meeting(inv):
-    share = inv.network.get("conference_share_percent")
-    if not isinstance(share, int):
+def _conference_share(inv, idx):
+    return inv.network.get("conference_share_percent")
+
+
+@site_rule
+def uplink_carries_meeting(inv, idx, sid, site):
+    share = idx.kept(_conference_share)
+    net = site.get("network")
+    if not isinstance(share, int) or not isinstance(net, dict) or not isinstance(net.get("uplink_mbps"), int):
         return
-    fanout = rooms_per_meeting(inv) - 1
+    fanout = rooms_per_meeting(inv, len(idx.site_ids)) - 1
     profiles = inv.codec_profiles
-    need = {}
-    for _, ep, site_id in endpoints(inv):
-        prof = profiles.get(ep.get("profile"))
+    need, any_endpoint = 0, False
+    for i, _, _, _ in idx.facts[sid].endpoints:
+        prof = profiles.get(site["endpoints"][i].get("profile"))
         if isinstance(prof, dict):
-            need[site_id] = need.get(site_id, 0) + profile_kbps(prof) * fanout * OVERHEAD
-    for site_id, site in objects(inv.sites):
-        net = site.get("network")
-        if not isinstance(net, dict) or not isinstance(net.get("uplink_mbps"), int) or site_id not in need:
-            continue
-        usable = net["uplink_mbps"] * 1000 * share / 100
-        if need[site_id] > usable:
-            least = math.ceil(need[site_id] * 100 / share / 1000 - 1e-9)  # whole Mbps that carry it
-            yield ("sites", site_id, "network", "uplink_mbps"), (
-                f"{net['uplink_mbps']} Mbps cannot carry a {fanout + 1}-room meeting: its endpoints receive "
-                f"{need[site_id] / 1000:.1f} Mbps, more than the {share}% conference share ({usable / 1000:.1f} Mbps); "
-                f"at least {least} Mbps needed, or a lighter codec profile")
+            need += profile_kbps(prof) * fanout * OVERHEAD
+            any_endpoint = True
+    if not any_endpoint:
+        return
+    usable = net["uplink_mbps"] * 1000 * share / 100
+    if need > usable:
+        least = math.ceil(need * 100 / share / 1000 - 1e-9)  # whole Mbps that carry it
+        yield ("sites", sid, "network", "uplink_mbps"), (
+            f"{net['uplink_mbps']} Mbps cannot carry a {fanout + 1}-room meeting: its endpoints receive "
+            f"{need / 1000:.1f} Mbps, more than the {share}% conference share ({usable / 1000:.1f} Mbps); "
+            f"at least {least} Mbps needed, or a lighter codec profile")
 
 
 def _hosts_by_role(inv):
@@ -78,15 +81,25 @@ def _hosts_by_role(inv):
     return out
 
 
+def endpoint_kinds(inv, idx) -> dict:
+    """endpoint kind -> (how many, the first site that has one)."""
+    out: dict = {}
+    for sid, facts in idx.facts.items():
+        for _, _, kind, _ in facts.endpoints:
+            n, first = out.get(kind, (0, sid))
+            out[kind] = (n + 1, first)
+    return out
+
+
 @rule
-def central_services_exist(inv):
+def central_services_exist(inv, idx):
     if "hosts" in inv.broken:
         return
     roles = _hosts_by_role(inv)
     needed: dict[str, str] = {"conference": "every meeting"}
-    for path, ep, _ in endpoints(inv):
-        for role in SERVICES_FOR.get(ep.get("kind"), ()):
-            needed.setdefault(role, f"{ep.get('kind')} endpoints such as {path[1]}")
+    for kind, (_, first) in idx.once(endpoint_kinds).items():
+        for role in SERVICES_FOR.get(kind, ()):
+            needed.setdefault(role, f"{kind} endpoints such as {first}")
     for role, why in needed.items():
         if role not in roles:
             yield ("hosts",), f"no host has role '{role}', needed by {why}"
@@ -98,8 +111,8 @@ def _span(ports) -> int | None:
     return None
 
 
-@rule
-def port_ranges_ordered(inv):
+@global_rule
+def port_ranges_ordered(inv, idx):
     for hid, host in objects(inv.hosts):
         for block, key in (("conference", "rtp_ports"), ("media_relay", "rtp_ports"), ("turn", "relay_ports")):
             ports = host.get(block, {}).get(key) if isinstance(host.get(block), dict) else None
@@ -108,8 +121,8 @@ def port_ranges_ordered(inv):
                 yield ("hosts", hid, block, key, "max"), f"port range ends ({ports['max']}) before it starts ({ports['min']})"
 
 
-@rule
-def role_settings_present(inv):
+@global_rule
+def role_settings_present(inv, idx):
     for hid, host in objects(inv.hosts):
         role = host.get("role")
         if isinstance(role, str) and not isinstance(host.get(role), dict):
@@ -117,11 +130,9 @@ def role_settings_present(inv):
 
 
 @rule
-def central_capacity(inv):
-    counts = {"sip-room-system": 0, "webrtc-pc": 0}
-    for _, ep, _ in endpoints(inv):
-        if ep.get("kind") in counts:
-            counts[ep["kind"]] += 1
+def central_capacity(inv, idx):
+    kinds = idx.once(endpoint_kinds)
+    counts = {kind: kinds.get(kind, (0, None))[0] for kind in ("sip-room-system", "webrtc-pc")}
     everyone = sum(counts.values())
     roles = _hosts_by_role(inv)
 

@@ -4,7 +4,7 @@ every site to the centre."""
 from __future__ import annotations
 
 from ..codecs import webrtc_names
-from . import endpoints, objects, rule
+from . import global_rule, objects, rule, site_rule
 
 # RFC 4594 / RFC 2597 code points of the per-hop behaviours the schema allows.
 PHB_DSCP = {"EF": 46, "AF41": 34, "AF42": 36, "AF43": 38, "CS3": 24, "CS4": 32, "CS5": 40}
@@ -16,8 +16,8 @@ WEBRTC_VIDEO = {"vp8", "vp9", "h264"}
 SITE_KIND_ROLE = {"central-room": "central-room", "district-room": "room-host"}
 
 
-@rule
-def qos_classes_complete(inv):
+@global_rule
+def qos_classes_complete(inv, idx):
     classes = inv.network.get("qos_classes")
     if not isinstance(classes, dict):
         return
@@ -30,18 +30,19 @@ def qos_classes_complete(inv):
             yield ("network", "qos_classes", name, "dscp"), f"DSCP {dscp} does not match {phb} (which is {PHB_DSCP[phb]})"
 
 
-@rule
-def device_platform_matches_vendor(inv):
-    for did, dev in objects(inv.network.get("devices")):
+@global_rule
+def device_platform_matches_vendor(inv, idx):
+    for did, dev in idx.devices.items():
         want = VENDOR_PLATFORM.get(dev.get("vendor"))
         if want and dev.get("platform") not in (None, want):
             yield ("network", "devices", did, "platform"), f"platform '{dev.get('platform')}' does not run on {dev.get('vendor')} gear (use '{want}')"
 
 
-@rule
-def endpoint_platform_matches_kind(inv):
+@site_rule
+def endpoint_platform_matches_kind(inv, idx, sid, site):
     profiles = inv.codec_profiles
-    for path, ep, _ in endpoints(inv):
+    for i, _, _, _ in idx.facts[sid].endpoints:
+        ep, path = site["endpoints"][i], ("sites", sid, "endpoints", i)
         want = PLATFORM_KIND.get(ep.get("platform"))
         if want and ep.get("kind") not in (None, want):
             yield path + ("kind",), f"platform '{ep.get('platform')}' is a {want}, not a {ep.get('kind')}"
@@ -54,31 +55,42 @@ def endpoint_platform_matches_kind(inv):
                        f"WebRTC endpoints need {' or '.join(webrtc)} audio")
 
 
-@rule
-def organisations_fit_the_regulation(inv):
+@global_rule
+def one_operator(inv, idx):
     orgs = dict(objects(inv.organisations))
     operators = [oid for oid, org in orgs.items() if "operator" in (org.get("roles") or [])]
     if orgs and len(operators) != 1:
         yield ("organisations",), f"exactly one organisation must have role 'operator' (Art. 9: Sở TT&TT); found {len(operators)}"
-    for sid, site in objects(inv.sites):
-        org = orgs.get(site.get("organisation"))
-        role = SITE_KIND_ROLE.get(site.get("kind"))
-        if isinstance(org, dict) and role and role not in (org.get("roles") or []):
-            yield ("sites", sid, "organisation"), (
-                f"a {site.get('kind')} must be kept by an organisation with role '{role}'; "
-                f"'{site.get('organisation')}' has {', '.join(org.get('roles') or []) or 'none'}")
-    central = [sid for sid, s in objects(inv.sites) if s.get("kind") == "central-room"]
-    if inv.sites and not central and "sites" not in inv.broken:
+
+
+def _roles(inv, idx) -> dict:
+    """organisation id -> its roles (as the file has them)."""
+    return {oid: tuple(roles) if isinstance(roles := org.get("roles"), list) else roles
+            for oid, org in objects(inv.organisations)}
+
+
+@site_rule
+def site_kept_by_an_organisation_of_its_kind(inv, idx, sid, site):
+    roles = idx.kept(_roles)
+    role = SITE_KIND_ROLE.get(site.get("kind"))
+    if site.get("organisation") in roles and role and role not in (roles[site["organisation"]] or []):
+        yield ("sites", sid, "organisation"), (
+            f"a {site.get('kind')} must be kept by an organisation with role '{role}'; "
+            f"'{site.get('organisation')}' has {', '.join(roles[site['organisation']] or []) or 'none'}")
+
+
+@rule
+def central_rooms_exist(inv, idx):
+    if idx.site_ids and not idx.central_rooms and "sites" not in inv.broken:
         yield ("sites",), "no central-room: Art. 6.1-6.2 need the central bridge rooms (VP UBND tỉnh, Sở TT&TT)"
 
 
 @rule
-def rooms_share_one_background(inv):
+def rooms_share_one_background(inv, idx):
     """Art. 4.3: every room shows the same size, background and text colour."""
     first = None
-    for sid, site in objects(inv.sites):
-        room = site.get("room")
-        bg = room.get("background") if isinstance(room, dict) else None
+    for sid, facts in idx.facts.items():
+        bg = facts.background
         if not isinstance(bg, str):
             continue
         if first is None:
@@ -87,22 +99,21 @@ def rooms_share_one_background(inv):
             yield ("sites", sid, "room", "background"), f"background '{bg}' differs from '{first[1]}' of {first[0]}: Art. 4.3 wants one standard for all rooms"
 
 
-@rule
-def central_hosts_at_centre(inv):
+@global_rule
+def central_hosts_at_centre(inv, idx):
     centre = inv.centre.get("id")
     for hid, host in objects(inv.hosts):
         if isinstance(centre, str) and host.get("site") not in (None, centre):
             yield ("hosts", hid, "site"), f"central hosts stand at the centre '{centre}', not at '{host.get('site')}'"
 
 
-@rule
-def sites_reach_the_centre(inv):
-    devices = dict(objects(inv.network.get("devices")))
+def reached_from_the_centre(inv, idx) -> tuple[str | None, set]:
+    """(the centre's router, every device a path of links joins to it)."""
     links = inv.network.get("links")
     net = inv.centre.get("network")
     start = net.get("router") if isinstance(net, dict) else None
-    if start not in devices or not isinstance(links, list):
-        return
+    if start not in idx.device_table or not isinstance(links, list):
+        return None, set()
     adjacent: dict[str, set] = {}
     for link in links:
         if isinstance(link, dict):
@@ -114,8 +125,13 @@ def sites_reach_the_centre(inv):
             if nxt not in reached:
                 reached.add(nxt)
                 todo.append(nxt)
-    for sid, site in objects(inv.sites):
-        snet = site.get("network")
-        router = snet.get("router") if isinstance(snet, dict) else None
-        if router in devices and router not in reached:
-            yield ("sites", sid, "network", "router"), f"router '{router}' has no path of links to the centre router '{start}' (add a link in network.links)"
+    return start, reached
+
+
+@site_rule
+def site_reaches_the_centre(inv, idx, sid, site):
+    start, reached = idx.kept(reached_from_the_centre)
+    snet = site.get("network")
+    router = snet.get("router") if isinstance(snet, dict) else None
+    if start is not None and router in idx.device_table and router not in reached:
+        yield ("sites", sid, "network", "router"), f"router '{router}' has no path of links to the centre router '{start}' (add a link in network.links)"

@@ -7,7 +7,7 @@ from . import known, rule
 
 
 @rule
-def knob_files_name_groups_and_hosts(inv):
+def knob_files_name_groups_and_hosts(inv, idx):
     if not (inv.get("group_vars") or inv.get("host_vars")):
         return
     from ..hostinventory import managed_hosts  # noqa: PLC0415 (it loads inventories through the rules)

@@ -1,32 +1,58 @@
 """Every id is unique across the inventory, and every reference resolves."""
 from __future__ import annotations
 
-from . import endpoints, known, objects, rule
+from . import global_rule, known, objects, rule, site_rule
 
 
-def _all_ids(inv):
-    """(path to the id, id) of everything that has one."""
+def _ids_by_file(inv, idx) -> tuple[list, dict]:
+    """The ids of the files that are not sites, in two groups around the
+    sites' own ids (the order of `ids_unique`): [(path, id)] of the centre and
+    the organisations; id -> [paths] of the hosts, profiles and devices."""
+    head, tail = [], {}
     centre_id = inv.centre.get("id")
     if isinstance(centre_id, str):
-        yield ("centre", "id"), centre_id
-    for key in ("organisations", "sites", "hosts", "codec_profiles"):
+        head.append((("centre", "id"), centre_id))
+    head.extend((("organisations", oid), oid) for oid, _ in objects(inv.organisations))
+    for key in ("hosts", "codec_profiles"):
         for oid, _ in objects(inv.get(key)):
-            yield (key, oid), oid
-    for oid, _ in objects(inv.network.get("devices")):
-        yield ("network", "devices", oid), oid
-    for path, ep, _ in endpoints(inv):
-        if isinstance(ep.get("id"), str):
-            yield path + ("id",), ep["id"]
+            tail.setdefault(oid, []).append((key, oid))
+    for oid in idx.devices:
+        tail.setdefault(oid, []).append(("network", "devices", oid))
+    return head, tail
+
+
+def _first_use(path) -> str:
+    return ".".join(map(str, path))
 
 
 @rule
-def ids_unique(inv):
+def ids_unique(inv, idx):
+    """In the order: centre, organisations, sites, hosts, profiles, devices, endpoints; the later use is named."""
+    message = "id '{}' is already used by {} (ids are unique across the inventory)"
+    head, tail = idx.kept(_ids_by_file)
     first: dict[str, tuple] = {}
-    for path, oid in _all_ids(inv):
+    for path, oid in head + [(("sites", sid), sid) for sid in idx.facts]:
         if oid in first:
-            yield path, f"id '{oid}' is already used by {'.'.join(map(str, first[oid]))} (ids are unique across the inventory)"
+            yield path, message.format(oid, _first_use(first[oid]))
         else:
             first[oid] = path
+    for oid in first.keys() & tail.keys():
+        for path in tail[oid]:
+            yield path, message.format(oid, _first_use(first[oid]))
+    for oid, paths in tail.items():
+        if len(paths) > 1 and oid not in first:
+            for path in paths[1:]:
+                yield path, message.format(oid, _first_use(paths[0]))
+    for sid, facts in idx.facts.items():
+        for i, ep_id, _, _ in facts.endpoints:
+            if not isinstance(ep_id, str):
+                continue
+            path = ("sites", sid, "endpoints", i, "id")
+            earlier = first.get(ep_id) or (tail[ep_id][0] if ep_id in tail else None)
+            if earlier:
+                yield path, message.format(ep_id, _first_use(earlier))
+            else:
+                first[ep_id] = path
 
 
 def _check_ref(inv, path, value, targets, noun, source):
@@ -38,37 +64,40 @@ def _check_ref(inv, path, value, targets, noun, source):
     return []
 
 
-def locations(inv) -> set[str]:
-    out = set(inv.sites)
-    if isinstance(inv.centre.get("id"), str):
-        out.add(inv.centre["id"])
-    return out
+def _targets(inv, idx) -> dict:
+    return {"organisations": set(inv.organisations), "profiles": set(inv.codec_profiles),
+            "backgrounds": set(dict(objects(inv.province.get("room_backgrounds"))))}
 
 
-@rule
-def references_resolve(inv):
+@site_rule
+def site_references_resolve(inv, idx, sid, site):
+    t = idx.kept(_targets)
+    yield from _check_ref(inv, ("sites", sid, "organisation"), site.get("organisation"), t["organisations"],
+                          "organisation", "organisations")
+    net = site.get("network")
+    if isinstance(net, dict):
+        yield from _check_ref(inv, ("sites", sid, "network", "router"), net.get("router"), idx.device_table,
+                              "network device", "network")
+    room = site.get("room")
+    if isinstance(room, dict):
+        yield from _check_ref(inv, ("sites", sid, "room", "background"), room.get("background"), t["backgrounds"],
+                              "room background", "province")
+    for i, _, _, _ in idx.facts[sid].endpoints:
+        yield from _check_ref(inv, ("sites", sid, "endpoints", i, "profile"), site["endpoints"][i].get("profile"),
+                              t["profiles"], "codec profile", "codec_profiles")
+
+
+@global_rule
+def references_resolve(inv, idx):
     orgs = set(inv.organisations)
-    profiles = set(inv.codec_profiles)
-    devices = set(dict(objects(inv.network.get("devices"))))
-    places = locations(inv)
-    backgrounds = set(dict(objects(inv.province.get("room_backgrounds"))))
-    for site_id, site in objects(inv.sites):
-        yield from _check_ref(inv, ("sites", site_id, "organisation"), site.get("organisation"), orgs, "organisation", "organisations")
-        net = site.get("network")
-        if isinstance(net, dict):
-            yield from _check_ref(inv, ("sites", site_id, "network", "router"), net.get("router"), devices, "network device", "network")
-        room = site.get("room")
-        if isinstance(room, dict):
-            yield from _check_ref(inv, ("sites", site_id, "room", "background"), room.get("background"), backgrounds, "room background", "province")
+    devices, places = idx.devices, idx.places
     yield from _check_ref(inv, ("centre", "organisation"), inv.centre.get("organisation"), orgs, "organisation", "organisations")
     net = inv.centre.get("network")
     if isinstance(net, dict):
         yield from _check_ref(inv, ("centre", "network", "router"), net.get("router"), devices, "network device", "network")
-    for path, ep, _ in endpoints(inv):
-        yield from _check_ref(inv, path + ("profile",), ep.get("profile"), profiles, "codec profile", "codec_profiles")
     for host_id, host in objects(inv.hosts):
         yield from _check_ref(inv, ("hosts", host_id, "site"), host.get("site"), places, "site or centre", ("sites", "centre"))
-    for dev_id, dev in objects(inv.network.get("devices")):
+    for dev_id, dev in devices.items():
         yield from _check_ref(inv, ("network", "devices", dev_id, "site"), dev.get("site"), places, "site or centre", ("sites", "centre"))
     links = inv.network.get("links")
     for i, link in enumerate(links if isinstance(links, list) else []):
@@ -77,34 +106,47 @@ def references_resolve(inv):
                 yield from _check_ref(inv, ("network", "links", i, end), link.get(end), devices, "network device", "network")
 
 
-@rule
-def routers_belong_to_their_site(inv):
-    devices = dict(objects(inv.network.get("devices")))
-    attachments = [(("sites", sid, "network", "router"), sid, s.get("network")) for sid, s in objects(inv.sites)]
-    attachments.append((("centre", "network", "router"), inv.centre.get("id"), inv.centre.get("network")))
-    for path, place, net in attachments:
-        if not isinstance(net, dict) or net.get("router") not in devices:
-            continue
-        dev = devices[net["router"]]
-        if dev.get("kind") != "router":
-            yield path, f"'{net['router']}' is a {dev.get('kind')}, not a router"
-        elif dev.get("site") != place:
-            yield path, f"router '{net['router']}' stands at '{dev.get('site')}', not at '{place}'"
+def _router_stands_at(path, place, net, devices):
+    if not isinstance(net, dict) or net.get("router") not in devices:
+        return
+    kind, site, _ = devices[net["router"]]
+    if kind != "router":
+        yield path, f"'{net['router']}' is a {kind}, not a router"
+    elif site != place:
+        yield path, f"router '{net['router']}' stands at '{site}', not at '{place}'"
+
+
+@site_rule
+def routers_belong_to_their_site(inv, idx, sid, site):
+    yield from _router_stands_at(("sites", sid, "network", "router"), sid, site.get("network"), idx.device_table)
+
+
+@global_rule
+def centre_router_belongs_to_the_centre(inv, idx):
+    yield from _router_stands_at(("centre", "network", "router"), inv.centre.get("id"), inv.centre.get("network"),
+                                 idx.device_table)
+
+
+def _password_names(inv, idx) -> list | None:
+    passwords = inv.get("vault").get("sip_passwords")
+    return list(passwords) if isinstance(passwords, dict) else None
 
 
 @rule
-def sip_passwords_match_endpoints(inv):
+def sip_passwords_match_endpoints(inv, idx):
     if "vault" in inv.broken:
         return
-    passwords = inv.get("vault").get("sip_passwords")
-    if not isinstance(passwords, dict):
+    passwords = idx.kept(_password_names)
+    if passwords is None:
         return
     sip = {}
-    for path, ep, _ in endpoints(inv):
-        if ep.get("kind") == "sip-room-system" and isinstance(ep.get("id"), str):
-            sip[ep["id"]] = path
+    for sid, facts in idx.facts.items():
+        for i, ep_id, kind, _ in facts.endpoints:
+            if kind == "sip-room-system" and isinstance(ep_id, str):
+                sip[ep_id] = ("sites", sid, "endpoints", i)
+    known_passwords = set(passwords)
     for ep_id, path in sip.items():
-        if ep_id not in passwords:
+        if ep_id not in known_passwords:
             yield path + ("id",), f"SIP endpoint '{ep_id}' has no password in vault.yml (add vault.sip_passwords.{ep_id})"
     for ep_id in passwords:
         if ep_id not in sip and "sites" not in inv.broken:
