@@ -68,9 +68,28 @@ def cmd_readiness(args) -> int:
     from .readiness import write_page
     from .validate import load_valid
 
-    out = write_page(load_valid(args.inventory), Path(args.out), Path(args.preflight_dir), Path(args.audit_dir),
+    inv = load_valid(args.inventory)
+    out = write_page(inv, Path(args.out), Path(args.preflight_dir), Path(args.audit_dir),
                      rehearsal_dir=Path(args.rehearsal_dir))
     print(f"readiness page: {out.resolve()}")
+    if args.publish:
+        import subprocess
+
+        from .desired.model import host_knobs
+        from .readiness import PublishError, publish
+        from .remote import Fleet
+
+        fleet = Fleet(Path(args.inventory), lab=not args.production)
+        try:
+            hosts = publish(fleet, out)
+        except (PublishError, subprocess.TimeoutExpired) as exc:
+            print(f"gbtt readiness: {exc}", file=sys.stderr)
+            return 1
+        for name in hosts:
+            port = host_knobs(args.inventory, name, "conference")["janus_https_port"]
+            address = fleet.by_name[name].vars["ansible_host"]
+            print(f"published: https://{address}{'' if port == 443 else f':{port}'}/readiness/ ({name}, "
+                  "management networks only)")
     return 0
 
 
@@ -250,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--preflight-dir", default="out/preflight", help="where gbtt preflight wrote its reports")
     rd.add_argument("--audit-dir", default="out/audit", help="where gbtt audit wrote its reports")
     rd.add_argument("--rehearsal-dir", default="out/rehearsal", help="where gbtt rehearse wrote its reports")
+    rd.add_argument("--publish", action="store_true",
+                    help="also onto the conference hosts (nginx serves it at /readiness/ to the management networks)")
+    rd.add_argument("--production", action="store_true", help="publish to the production hosts (default: the lab)")
 
     kh = command("known-hosts", cmd_known_hosts, "pin the Linux hosts' SSH host keys (the engines accept no other)")
     kh.add_argument("action", choices=["collect"])

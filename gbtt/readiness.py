@@ -3,12 +3,18 @@ operators need before a meeting, in Vietnamese: the meetings not yet over
 with their rooms and preparation window (Art. 6.4, 7), each room system's
 last pre-meeting check (`gbtt preflight`: passed, or the cause in words, and
 when) and last dress rehearsal on the bridge (`gbtt rehearse`), each host's last inspection (`gbtt audit`), the topology, and a link
-to every report it was made from.  Written beside the reports (out/)."""
+to every report it was made from.  Written beside the reports (out/), and
+published (`publish`) to the conference hosts, whose nginx serves it read-only
+to the management networks at /readiness/."""
 from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import os
+import re
+import subprocess
+import tarfile
 from pathlib import Path
 
 from .annual_report import failure
@@ -140,3 +146,48 @@ def write_page(inv, out: Path, preflight_dir: Path | None, audit_dir: Path | Non
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page_html(inv, out, preflight_dir, audit_dir, now or now_utc(), rehearsal_dir), encoding="utf-8")
     return out
+
+
+class PublishError(Exception):
+    """Why the page could not be published (one line)."""
+
+
+def linked_files(page: Path) -> list[tuple[Path, str]]:
+    """(file, its path relative to the page) of every report the page links."""
+    out = []
+    for href in re.findall(r'href="([^"]+)"', page.read_text(encoding="utf-8")):
+        rel = html.unescape(href)
+        if rel.startswith("..") or os.path.isabs(rel) or ":" in rel:
+            raise PublishError(f"{page}: the link {rel} leads outside the page's folder; write the page beside "
+                               "the reports (--out in the folder that holds preflight/, audit/, rehearsal/)")
+        out.append((page.parent / rel, rel))
+    return out
+
+
+def bundle(page: Path) -> bytes:
+    """The page as index.html and the reports it links, as a tar archive."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path, name in [(page, "index.html"), *linked_files(page)]:
+            info = tar.gettarinfo(str(path), arcname=name)
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            info.mode = 0o644
+            with path.open("rb") as fh:
+                tar.addfile(info, fh)
+    return buf.getvalue()
+
+
+def publish(fleet, page: Path) -> list[str]:
+    """The page and its reports onto every conference host (the whole folder replaced at once); the hosts' names."""
+    from .desired.components.conference import READINESS_DIR as D  # noqa: N811
+
+    data = bundle(page)
+    swap = (f"rm -rf {D}.new && mkdir -p {D}.new && tar -x --no-same-owner -C {D}.new && chmod -R a+rX {D}.new "
+            f"&& rm -rf {D}.old && (test ! -e {D} || mv {D} {D}.old) && mv {D}.new {D} && rm -rf {D}.old")
+    hosts = [h.name for h in fleet.with_role("conference")]
+    for name in hosts:
+        done = subprocess.run([*fleet.ssh(name), swap], input=data, capture_output=True, timeout=60)
+        if done.returncode != 0:
+            raise PublishError(f"{name}: publishing failed: {done.stderr.decode(errors='replace').strip()[-300:]}")
+    return hosts

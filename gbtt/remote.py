@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 from pathlib import Path
 
 import testinfra
@@ -26,6 +27,13 @@ class Fleet:
             return testinfra.get_host(f"ssh://{name}", ssh_config=str(self._ssh_config))
         h = self.by_name[name]  # only the host key pinned in the inventory's known_hosts (gbtt known-hosts)
         return testinfra.get_host(f"ssh://root@{h.vars['ansible_host']}", ssh_extra_args=h.vars["ansible_ssh_common_args"])
+
+    def ssh(self, name: str) -> list[str]:
+        """The ssh command reaching a host as root, with the same trust as `remote`."""
+        if self._ssh_config:
+            return ["ssh", "-F", str(self._ssh_config), name]
+        h = self.by_name[name]
+        return ["ssh", *shlex.split(h.vars["ansible_ssh_common_args"]), f"root@{h.vars['ansible_host']}"]
 
     def with_role(self, role: str) -> list[ManagedHost]:
         return [h for h in self.hosts if h.vars.get("gbtt_role") == role]

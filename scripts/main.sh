@@ -28,4 +28,4 @@ echo "== 7. the rules of Decision 06/2015 at work: bookings, the annual report (
 gbtt report
 gbtt calendar
 echo "== 8. the readiness page: meetings, each room's last check, each host's last inspection, the topology"
-gbtt readiness
+gbtt readiness --publish

@@ -107,3 +107,28 @@ def test_the_browser_shows_what_the_reports_say(tmp_path):
     shot.parent.mkdir(parents=True, exist_ok=True)
     chromium("--hide-scrollbars", "--window-size=1280,2200", f"--screenshot={shot}", page.as_uri(), tmp_path=tmp_path)
     assert shot.stat().st_size > 50_000
+
+
+def test_the_published_bundle_holds_the_page_and_what_it_links_only(tmp_path):
+    import io
+    import tarfile
+
+    import pytest
+
+    from gbtt.readiness import PublishError, bundle
+
+    pre, aud = tmp_path / "preflight", tmp_path / "audit"
+    pre.mkdir()
+    aud.mkdir()
+    (pre / "preflight-lab-20261206T010000Z.json").write_text(json.dumps(
+        {"when": "2026-12-06T01:00:00+00:00", "rooms": [{"room": "an-lao-pc", "ok": True, "checks": []}]}))
+    (pre / "preflight-lab-20261201T010000Z.json").write_text("{}")  # older: not linked, not published
+    page = write_page(INV, tmp_path / "readiness.html", pre, aud, now=NOW)
+    with tarfile.open(fileobj=io.BytesIO(bundle(page))) as tar:
+        names = {m.name: m for m in tar.getmembers()}
+        assert set(names) == {"index.html", "preflight/preflight-lab-20261206T010000Z.json"}
+        assert tar.extractfile("index.html").read() == page.read_bytes()
+        assert all(m.uid == 0 and m.mode == 0o644 for m in names.values())
+    elsewhere = write_page(INV, tmp_path / "pages" / "readiness.html", pre, aud, now=NOW)  # reports beside, not below
+    with pytest.raises(PublishError, match=r"leads outside the page's folder"):
+        bundle(elsewhere)

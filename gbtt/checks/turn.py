@@ -34,8 +34,9 @@ def uclient(host, address: str, port: int, peer: str, peer_port: int, transports
 
 
 def refused(out: str) -> bool:
-    """uclient's run ended without relaying: the permission (or the allocation) was refused."""
-    return "exit=0" not in out or "Total lost packets 0" not in out
+    """coturn refused the peer: uclient's permission (channel bind) answered 403 Forbidden IP, and
+    nothing came back. (Packets merely lost prove nothing: a peer where nothing listens loses them too.)"""
+    return "error 403 (Forbidden IP)" in out and "Total lost packets 0" not in out
 
 
 def check_turn(host, model_host: str, lab: bool, address: str, peer=None,

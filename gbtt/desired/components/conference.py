@@ -17,6 +17,7 @@ from ...meetings import meetings
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .room_provisioning import BACKGROUND_DIR, PROVISIONING_DIR, background_files, provisioning_files
 
+READINESS_DIR = "/srv/gbtt/readiness"  # the operators' page, published there by `gbtt readiness --publish`
 TURN_CREDENTIAL_EXPIRY = 4102444800  # 2100-01-01: Janus's own long-lived TURN REST credential
 UNUSED_PLUGINS = ["duktape", "echotest", "lua", "nosip", "recordplay", "sip", "streaming", "textroom", "videocall",
                   "voicemail"]
@@ -145,7 +146,8 @@ def build(ctx) -> ComponentState:
                 mode="0640", secret=True, restart=restart),
             FileSpec("/etc/nginx/nginx.conf", ctx.render(
                 "conference/nginx.conf.j2", management=management, rooms=ctx.source_sets()["rooms"],
-                codecs=codec_acl, provisioning_dir=PROVISIONING_DIR, background_dir=BACKGROUND_DIR, **common),
+                codecs=codec_acl, provisioning_dir=PROVISIONING_DIR, background_dir=BACKGROUND_DIR,
+                readiness_dir=READINESS_DIR, **common),
                 validate="/usr/sbin/nginx -t -q -c %s", restart=["nginx"]),
             *provisioning,
             *background_files(ctx),
@@ -153,6 +155,8 @@ def build(ctx) -> ComponentState:
         services=[ServiceSpec("janus"), ServiceSpec("nginx")],
         ports=[
             Port("tcp", str(knobs["janus_https_port"]), "rooms", "Janus API and WebSockets over TLS (nginx)"),
+            Port("tcp", str(knobs["janus_https_port"]), "management",
+                 "the operators: readiness page, Janus admin (nginx allows them these paths only)"),
             Port("udp", f"{host['rtp_ports']['min']}-{host['rtp_ports']['max']}", "rooms", "WebRTC media of the rooms"),
             Port("udp", f"{knobs['janus_audiobridge_rtp_port_min']}-{knobs['janus_audiobridge_rtp_port_max']}", "rooms",
                  "plain RTP of AudioBridge participants"),
