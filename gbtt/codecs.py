@@ -2,8 +2,9 @@
 and device knows it by. Everything that names a codec takes it from here:
 the codec profiles' schema (`allowed_from: codecs.audio|video`), baresip's
 modules and accounts, rtpengine's codec policy, Janus's rooms, SDP (the
-preflight's expectations), the Poly and Cisco provisioning files and the
-edge routers' marking by RTP payload type.
+preflight's expectations), the Cisco provisioning files and the edge
+routers' marking by RTP payload type. (Poly Video OS has no codec order to
+provision: the relay's codec policy holds its calls to the profile.)
 
 A new codec is one entry here (and its package, if baresip needs one)."""
 from __future__ import annotations
@@ -20,21 +21,20 @@ class Codec:
     baresip: str  # as baresip's accounts (audio_codecs / video_codecs) name it
     payload_types: tuple[int, ...]  # what baresip 1.0 puts on the wire (static, or its modules' dynamic ones)
     janus: str  # Janus VideoRoom / AudioBridge `audiocodec` / `videocodec`
-    poly: str  # Polycom UC codec preference parameter suffix (voice.codecPref.X / video.codecPref.X)
     cisco: str  # Cisco RoomOS name
     baresip_package: str = "baresip-core"  # the Debian package holding baresip's module
     webrtc: bool = True  # browsers negotiate it (RFC 7874 / RFC 7742)
 
 
 CODECS: dict[str, Codec] = {c.name: c for c in (
-    Codec("opus", "audio", "opus", "opus", "opus/48000/2", (96,), "opus", "OPUS", "Opus"),
-    Codec("g722", "audio", "G722", "g722", "G722/16000/1", (9,), "g722", "G722", "G722", webrtc=False),
-    Codec("pcmu", "audio", "PCMU", "g711", "PCMU/8000/1", (0,), "pcmu", "G711_Mu", "G711mu", webrtc=False),
-    Codec("pcma", "audio", "PCMA", "g711", "PCMA/8000/1", (8,), "pcma", "G711_A", "G711a", webrtc=False),
-    Codec("h264", "video", "H264", "avcodec", "H264", (96, 97), "h264", "H264", "H264",
+    Codec("opus", "audio", "opus", "opus", "opus/48000/2", (96,), "opus", "Opus"),
+    Codec("g722", "audio", "G722", "g722", "G722/16000/1", (9,), "g722", "G722", webrtc=False),
+    Codec("pcmu", "audio", "PCMU", "g711", "PCMU/8000/1", (0,), "pcmu", "G711mu", webrtc=False),
+    Codec("pcma", "audio", "PCMA", "g711", "PCMA/8000/1", (8,), "pcma", "G711a", webrtc=False),
+    Codec("h264", "video", "H264", "avcodec", "H264", (96, 97), "h264", "H264",
           baresip_package="baresip-ffmpeg"),
-    Codec("vp8", "video", "VP8", "vp8", "VP8", (100,), "vp8", "VP8", "VP8"),
-    Codec("vp9", "video", "VP9", "vp9", "VP9", (101,), "vp9", "VP9", "VP9"),
+    Codec("vp8", "video", "VP8", "vp8", "VP8", (100,), "vp8", "VP8"),
+    Codec("vp9", "video", "VP9", "vp9", "VP9", (101,), "vp9", "VP9"),
 )}
 
 

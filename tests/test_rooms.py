@@ -14,6 +14,7 @@ from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone, tone_marks
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
 from gbtt.meetings import meetings, now_utc
+from vendor_names import POLY_VIDEO_OS
 
 INV = load(REAL)
 ROOM_PCS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "baresip"]
@@ -147,8 +148,8 @@ def poly_params(text: str) -> dict[str, str]:
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring(text.encode())
-    assert root.tag == "polycomConfig"
-    return {k: v for el in root for k, v in el.attrib.items()}
+    assert root.tag == "PHONE_CONFIG" and [el.tag for el in root] == ["ALL"]
+    return dict(root[0].attrib)
 
 
 def cisco_params(text: str) -> dict[str, str]:
@@ -170,15 +171,16 @@ def test_hardware_codec_provisioning_matches_the_model(site, ep):
     if ep["platform"] == "poly-g7500":
         f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.cfg"]
         p = poly_params(f.content)
-        assert p["reg.1.address"] == f"{ep['id']}@{INV.province['sip_domain']}"
-        assert (p["reg.1.auth.userId"], p["reg.1.auth.password"]) == (ep["id"], password)
-        assert (p["reg.1.server.1.address"], p["reg.1.server.1.port"]) == (registrar, "5060")
-        assert p[f"video.codecPref.{prof['video']['codec'].upper()}"] == "1"
-        assert p["video.maxCallRate"] == rate and p["video.camera.frameRate"] == str(prof["video"]["fps"])
-        assert p["video.profile.H264.resolution"] == f"{prof['video']['width']}x{prof['video']['height']}"
-        assert p["voice.codecPref.OPUS"] == "1"
-        assert (p["qos.ip.rtp.dscp"], p["qos.ip.rtp.video.dscp"], p["qos.ip.callControl.dscp"]) == \
-            (qos["audio"], qos["video"], qos["signalling"])
+        assert set(p) <= set(POLY_VIDEO_OS), sorted(set(p) - set(POLY_VIDEO_OS))  # documented names only
+        assert p["voIpProt.SIP.userName"] == f"{ep['id']}@{INV.province['sip_domain']}"
+        assert (p["voIpProt.SIP.auth.userId"], p["voIpProt.SIP.auth.password"]) == (ep["id"], password)
+        assert p["voIpProt.SIP.proxyServer"] == p["voIpProt.SIP.registrarServer"] == registrar  # port 5060
+        assert p["voIpProt.SIP.enable"] == "true" and p["voIpProt.H323.enable"] == "false"
+        assert p["call.preferredSpeed.outgoing"] == p["call.preferredSpeed.maxIncoming"] == rate
+        assert p["qos.maxTxBandwidth"] == p["qos.maxRxBandwidth"] == rate
+        assert (p["qos.tosType"], p["qos.diffServ.audio"], p["qos.diffServ.video"]) == \
+            ("DiffServ", qos["audio"], qos["video"])
+        assert p["device.local.roomName"] == INV.sites[site]["name"]
     else:
         f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.xconfig"]
         p = cisco_params(f.content)

@@ -2,9 +2,10 @@
 
 * the hardware codecs' provisioning files, rendered from the same account,
   registrars, codec profile and QoS classes as the Linux room systems, in
-  their vendors' formats (Poly: Polycom UC `<polycomConfig>` parameters;
-  Cisco RoomOS: `xConfiguration` commands), each readable by its own codec's
-  address only, since it holds the codec's SIP password;
+  their vendors' formats (Poly Video OS: `<PHONE_CONFIG><ALL .../>` parameters,
+  fetched by the codec from its provisioning server setting; Cisco RoomOS:
+  `xConfiguration` commands), each readable by its own codec's address only,
+  since it holds the codec's SIP password;
 * the room standard of Art. 4.3: one background (phông nền) per room, SVG,
   from the province's standard: same size, background and text colours, the
   room's caption, and a slot for the meeting's title."""
@@ -32,11 +33,14 @@ def provisioning_files(ctx, web_group: str) -> tuple[list[FileSpec], list[dict]]
     registrars = [ctx.addr(h.address) for h in ctx.hosts_with_role("sip_registrar")]
     qos = {k: v["dscp"] for k, v in ctx.inv.network["qos_classes"].items()}
     files, acl = [], []
-    for _, ep in hardware_codecs(ctx.inv):
+    for site, ep in hardware_codecs(ctx.inv):
         template, suffix = VENDOR_FORMATS[ep["platform"]]
         profile = ctx.inv.codec_profiles[ep["profile"]]
+        port = registrar["kamailio_sip_port"]
         content = ctx.render(f"conference/provisioning/{template}", codec=ep, profile_name=ep["profile"],
                              profile=profile, domain=ctx.inv.province["sip_domain"], registrars=registrars,
+                             registrar=registrars[0] if port == 5060 else f"{registrars[0]}:{port}",
+                             room_name=ctx.inv.sites[site]["name"],
                              sip_port=registrar["kamailio_sip_port"], password=ctx.secrets["sip_passwords"][ep["id"]],
                              expires=ctx.defaults("room_pc")["baresip_register_interval"], qos=qos,
                              codecs=CODECS,
