@@ -31,23 +31,25 @@ from ..problems import Problem
 RULES: list[Callable] = []
 
 
-def rule(fn):
-    """A rule comparing sites (through `idx.facts`) or reading everything: run every time."""
-    fn.scope = "all"
+def _registered(fn, scope: str):
+    fn.scope = scope
     RULES.append(fn)
     return fn
+
+
+def rule(fn):
+    """A rule comparing sites (through `idx.facts`) or reading everything: run every time."""
+    return _registered(fn, "all")
 
 
 def site_rule(fn):
-    fn.scope = "site"
-    RULES.append(fn)
-    return fn
+    """A rule on one site: `fn(inv, idx, site_id, site)`."""
+    return _registered(fn, "site")
 
 
 def global_rule(fn):
-    fn.scope = "global"
-    RULES.append(fn)
-    return fn
+    """A rule reading no site file."""
+    return _registered(fn, "global")
 
 
 COLLECTIONS = frozenset(kind.key for kind in FILE_KINDS)  # province, sites, network, vault, ...
