@@ -25,7 +25,7 @@ from .rules.facts import site_facts
 from .vault import VaultError, decrypt, redact
 from .yamlload import YamlError, line_of, load_text
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 ROLES_DIR = REPO / "roles"
 CODE_DIR = REPO / "gbtt"
 RULES_ENTRY = "\0rules"  # the cache's entry for the rules that read no site file

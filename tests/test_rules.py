@@ -246,3 +246,15 @@ def test_a_rule_crash_is_reported_unless_what_it_read_has_problems(inv_dir, monk
     edit(inv_dir / "network.yml", "bandwidth_mbps: 20,", "bandwidth_mbps: twenty,")  # now what it reads is wrong
     found = lines(inv_dir)
     assert not any("internal error" in line for line in found) and any("network.yml" in line for line in found), found
+
+
+def test_a_crash_on_data_read_through_a_shared_table_is_explained_by_that_data(inv_dir):
+    """A rule reading the devices through a table another rule built first (idx.devices) still counts as
+    reading network.yml: a vendor that is a list is one schema problem, no internal error, cached or not."""
+    text = (inv_dir / "network.yml").read_text(encoding="utf-8")
+    at = text.index("vendor: linux", text.index("r-an-lao:"))
+    (inv_dir / "network.yml").write_text(text[:at] + "vendor: []" + text[at + len("vendor: linux"):], encoding="utf-8")
+    want = ["network.yml:129 network.devices.r-an-lao.vendor: must be of type string, not LineList []"]
+    assert lines(inv_dir) == want
+    for _ in range(2):  # filling the cache, then from it
+        assert rel_lines(inv_dir, validate(inv_dir)[1]) == want

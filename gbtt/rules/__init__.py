@@ -85,7 +85,7 @@ class Index:
         self._memo: dict = {}
         self._reads_of: dict = {}
         self.kept_values: dict = {}
-        self.kept_blobs: dict = {}  # pickled, from the cache when nothing but sites changed
+        self.kept_blobs: dict = {}  # name -> (pickled, what it read), from the cache when nothing but sites changed
 
     @property
     def facts(self) -> dict:
@@ -96,12 +96,14 @@ class Index:
 
     def _noted(self, store: dict, name, fn):
         """store[name] = fn(inv, idx) unless there; the collections it read count as read by every rule asking."""
-        if name in store:
-            self._inv.keys |= self._reads_of.get(name, set())
-        else:
-            before = set(self._inv.keys)
-            store[name] = fn(self._inv, self)
-            self._reads_of[name] = self._inv.keys - before
+        reads = self._inv
+        if name not in store:
+            outer, reads.keys = reads.keys, set()  # what this computation reads, whatever its caller read before
+            try:
+                store[name] = fn(reads, self)
+            finally:
+                self._reads_of[name], reads.keys = reads.keys, outer | reads.keys
+        reads.keys |= self._reads_of.get(name, set())
         return store[name]
 
     def once(self, fn):
@@ -115,12 +117,13 @@ class Index:
         those files (network.yml of 10,000 routers among them)."""
         name = _NAMES.get(fn) or _NAMES.setdefault(fn, f"{fn.__module__}.{fn.__qualname__}")
         if name not in self.kept_values and name in self.kept_blobs:
-            self.kept_values[name] = pickle.loads(self.kept_blobs[name])
+            blob, reads = self.kept_blobs[name]
+            self.kept_values[name], self._reads_of[name] = pickle.loads(blob), set(reads)
         return self._noted(self.kept_values, name, fn)
 
     def kept_for_the_cache(self) -> dict | None:
-        """Every kept table, pickled; None if the cache has them all already."""
-        new = {name: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        """Every kept table, pickled, with the collections it read; None if the cache has them all already."""
+        new = {name: (pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), sorted(self._reads_of.get(name, ())))
                for name, value in self.kept_values.items() if name not in self.kept_blobs}
         return {**self.kept_blobs, **new} if new else None
 
