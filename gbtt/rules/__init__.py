@@ -251,6 +251,34 @@ def objects(mapping) -> Iterable[tuple[str, dict]]:
                 yield key, value
 
 
+def repeats(before: Iterable, kept: dict, after: Iterable = ()) -> Iterable[tuple[tuple, object, str]]:
+    """(path, value, the first use's path as a.b.0.c) of every use of a value after its first, the uses taken
+    in the order: `before` ((path, value) pairs), then `kept` (value -> its paths, a table of the files that are
+    not sites, precomputed), then `after` ((path, value) pairs). Walks `kept` by its repeated values only."""
+    def dotted(path):
+        return ".".join(map(str, path))
+
+    first: dict = {}
+    for path, value in before:
+        if value in first:
+            yield path, value, dotted(first[value])
+        else:
+            first[value] = path
+    for value in first.keys() & kept.keys():
+        for path in kept[value]:
+            yield path, value, dotted(first[value])
+    for value, paths in kept.items():
+        if len(paths) > 1 and value not in first:
+            for path in paths[1:]:
+                yield path, value, dotted(paths[0])
+    for path, value in after:
+        earlier = first.get(value) or (kept[value][0] if value in kept else None)
+        if earlier:
+            yield path, value, dotted(earlier)
+        else:
+            first[value] = path
+
+
 def known(names, value=None) -> str:
     """'(known: a, b, …)', with a suggestion when `value` looks like a typo."""
     names = sorted(n for n in names if isinstance(n, str))

@@ -5,7 +5,7 @@ Addresses are numbers and networks (first, prefix length, last) here
 from __future__ import annotations
 
 from ..ipv4 import address, network, network_text, text
-from . import global_rule, objects, rule, site_rule
+from . import global_rule, objects, repeats, rule, site_rule
 
 
 def _centre_network(inv) -> dict | None:
@@ -61,23 +61,8 @@ def _site_ips(idx):
 def addresses_unique(inv, idx):
     """In the order: centre, sites' gateways, endpoints, hosts, devices; the later use is named."""
     head, tail = idx.kept(_addresses_by_file)
-
-    def used(path, ip, earlier):
-        return path, f"address {text(ip)} is already used by {'.'.join(map(str, earlier))}"
-
-    first = {}
-    for path, ip in [*head, *_site_ips(idx)]:
-        if ip in first:
-            yield used(path, ip, first[ip])
-        else:
-            first[ip] = path
-    for ip in first.keys() & tail.keys():
-        for path in tail[ip]:
-            yield used(path, ip, first[ip])
-    for ip, paths in tail.items():
-        if len(paths) > 1 and ip not in first:
-            for path in paths[1:]:
-                yield used(path, ip, paths[0])
+    for path, ip, earlier in repeats([*head, *_site_ips(idx)], tail):
+        yield path, f"address {text(ip)} is already used by {earlier}"
 
 
 def _outside(path, ip, subnet, what):

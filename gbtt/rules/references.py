@@ -1,7 +1,7 @@
 """Every id is unique across the inventory, and every reference resolves."""
 from __future__ import annotations
 
-from . import global_rule, known, objects, rule, site_rule
+from . import global_rule, known, objects, repeats, rule, site_rule
 
 
 def _ids_by_file(inv, idx) -> tuple[list, dict]:
@@ -21,38 +21,14 @@ def _ids_by_file(inv, idx) -> tuple[list, dict]:
     return head, tail
 
 
-def _first_use(path) -> str:
-    return ".".join(map(str, path))
-
-
 @rule
 def ids_unique(inv, idx):
     """In the order: centre, organisations, sites, hosts, profiles, devices, endpoints; the later use is named."""
-    message = "id '{}' is already used by {} (ids are unique across the inventory)"
     head, tail = idx.kept(_ids_by_file)
-    first: dict[str, tuple] = {}
-    for path, oid in head + [(("sites", sid), sid) for sid in idx.facts]:
-        if oid in first:
-            yield path, message.format(oid, _first_use(first[oid]))
-        else:
-            first[oid] = path
-    for oid in first.keys() & tail.keys():
-        for path in tail[oid]:
-            yield path, message.format(oid, _first_use(first[oid]))
-    for oid, paths in tail.items():
-        if len(paths) > 1 and oid not in first:
-            for path in paths[1:]:
-                yield path, message.format(oid, _first_use(paths[0]))
-    for sid, facts in idx.facts.items():
-        for i, ep_id, _, _ in facts.endpoints:
-            if not isinstance(ep_id, str):
-                continue
-            path = ("sites", sid, "endpoints", i, "id")
-            earlier = first.get(ep_id) or (tail[ep_id][0] if ep_id in tail else None)
-            if earlier:
-                yield path, message.format(ep_id, _first_use(earlier))
-            else:
-                first[ep_id] = path
+    endpoint_ids = ((("sites", sid, "endpoints", i, "id"), ep_id) for sid, facts in idx.facts.items()
+                    for i, ep_id, _, _ in facts.endpoints if isinstance(ep_id, str))
+    for path, oid, earlier in repeats(head + [(("sites", sid), sid) for sid in idx.facts], tail, endpoint_ids):
+        yield path, f"id '{oid}' is already used by {earlier} (ids are unique across the inventory)"
 
 
 def _check_ref(inv, path, value, targets, noun, source):
