@@ -68,11 +68,17 @@ def deployed_lab(province_lab):
     return province_lab
 
 
-LAST_MODULES = ("test_lab.py",)  # it takes the lab down and up again: after every module sharing it
+# Run last, in this order: test_molecule waits for the scenarios started in the background at the session's
+# start, so it comes after every other module that can overlap them; test_lab takes the lab down and up again,
+# after every module sharing it.
+LAST_MODULES = ("test_molecule.py", "test_lab.py")
 
 
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.path.name in LAST_MODULES)  # stable: the rest keep their order
+    def rank(item):
+        return LAST_MODULES.index(item.path.name) + 1 if item.path.name in LAST_MODULES else 0
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 def pytest_collection_finish(session):
