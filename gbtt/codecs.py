@@ -24,17 +24,39 @@ class Codec:
     cisco: str  # Cisco RoomOS name
     baresip_package: str = "baresip-core"  # the Debian package holding baresip's module
     webrtc: bool = True  # browsers negotiate it (RFC 7874 / RFC 7742)
+    # GStreamer's chains on the multipoint bridge: RTP in to raw sound (its level: gbtt/bridge/voice.py) or
+    # pictures (gbtt/bridge/video.py); raw pictures out to RTP ({bps}, {gop} frames between key frames, {pt});
+    # the Debian packages holding them beyond -base and -good
+    gst_decode: str | None = None
+    gst_encode: str | None = None
+    gst_packages: tuple[str, ...] = ()
+
+
+_VPX_ENC = ("deadline=1 cpu-used=8 threads=1 end-usage=cbr target-bitrate={{bps}} keyframe-max-dist={{gop}} "
+            "lag-in-frames=0 error-resilient=default ! rtp{0}pay pt={{pt}} picture-id-mode=15-bit mtu=1200")
 
 
 CODECS: dict[str, Codec] = {c.name: c for c in (
-    Codec("opus", "audio", "opus", "opus", "opus/48000/2", (96,), "opus", "Opus"),
+    Codec("opus", "audio", "opus", "opus", "opus/48000/2", (96,), "opus", "Opus",
+          gst_decode="rtpopusdepay ! opusdec plc=true"),
     Codec("g722", "audio", "G722", "g722", "G722/16000/1", (9,), "g722", "G722", webrtc=False),
-    Codec("pcmu", "audio", "PCMU", "g711", "PCMU/8000/1", (0,), "pcmu", "G711mu", webrtc=False),
-    Codec("pcma", "audio", "PCMA", "g711", "PCMA/8000/1", (8,), "pcma", "G711a", webrtc=False),
+    Codec("pcmu", "audio", "PCMU", "g711", "PCMU/8000/1", (0,), "pcmu", "G711mu", webrtc=False,
+          gst_decode="rtppcmudepay ! mulawdec"),
+    Codec("pcma", "audio", "PCMA", "g711", "PCMA/8000/1", (8,), "pcma", "G711a", webrtc=False,
+          gst_decode="rtppcmadepay ! alawdec"),
     Codec("h264", "video", "H264", "avcodec", "H264", (96, 97), "h264", "H264",
-          baresip_package="baresip-ffmpeg"),
-    Codec("vp8", "video", "VP8", "vp8", "VP8", (100,), "vp8", "VP8"),
-    Codec("vp9", "video", "VP9", "vp9", "VP9", (101,), "vp9", "VP9"),
+          baresip_package="baresip-ffmpeg",
+          gst_decode="rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse ! avdec_h264",
+          gst_encode="x264enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} key-int-max={gop} threads=1 "
+                     "! video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! h264parse "
+                     "! rtph264pay pt={pt} config-interval=-1 aggregate-mode=zero-latency mtu=1200",
+          gst_packages=("gstreamer1.0-plugins-ugly", "gstreamer1.0-libav")),
+    Codec("vp8", "video", "VP8", "vp8", "VP8", (100,), "vp8", "VP8",
+          gst_decode="rtpvp8depay request-keyframe=true wait-for-keyframe=true ! vp8dec",
+          gst_encode="vp8enc " + _VPX_ENC.format("vp8"), gst_packages=("gstreamer1.0-plugins-good",)),
+    Codec("vp9", "video", "VP9", "vp9", "VP9", (101,), "vp9", "VP9",
+          gst_decode="rtpvp9depay request-keyframe=true wait-for-keyframe=true ! vp9dec",
+          gst_encode="vp9enc " + _VPX_ENC.format("vp9"), gst_packages=("gstreamer1.0-plugins-good",)),
 )}
 
 

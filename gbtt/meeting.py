@@ -1,7 +1,8 @@
 """`gbtt meeting`: the central engineer's conference control (Art. 7.5.a) on
 the multipoint bridge: the meetings it holds, who is connected and who
 speaks, start (the bridge calls every room: Art. 2.3), mute and unmute a
-room, drop and redial it, end the meeting. Each command runs the bridge's
+room, drop and redial it, switch the picture's layout (grid: continuous
+presence; speaker: voice-activated), end the meeting. Each command runs the bridge's
 control client on the bridge host over SSH and is logged, with its answer,
 in out/meeting/log.jsonl (who, when, what)."""
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import shlex
 from pathlib import Path
 
+from .bridge.tiles import LAYOUTS
 from .desired.components.conference import meeting_room_id
 from .desired.components.multipoint_bridge import LIB_DIR
 from .desired.model import host_knobs
@@ -19,7 +21,7 @@ from .inventory import load
 from .meetings import local, meetings, now_utc
 from .remote import Fleet
 
-VERBS = ("list", "show", "start", "mute", "unmute", "drop", "redial", "end")
+VERBS = ("list", "show", "start", "mute", "unmute", "drop", "redial", "layout", "end")
 NEEDS_ROOM = ("mute", "unmute", "drop", "redial")
 
 
@@ -80,6 +82,10 @@ def run(inventory: Path, lab: bool, verb: str, meeting: str | None, room: str | 
             if not room:
                 raise MeetingError(f"{verb}: which room?")
             request["room"] = room_endpoint(inv, room)
+        if verb == "layout":
+            if room not in LAYOUTS:
+                raise MeetingError(f"layout: which one? ({', '.join(LAYOUTS)})")
+            request["layout"] = room
     reply = ask(inventory, lab, request)
     if verb not in ("list", "show"):
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -99,10 +105,13 @@ def print_reply(inv, verb: str, reply: dict) -> None:
         return
     if verb == "show":
         print(f"{reply['meeting']}  {reply['title']}")
-        print(f"{'room':22} {'state':10} {'codec':6} {'muted':6} {'talking':8} how")
+        print(f"layout {reply.get('layout')}, speaker {reply.get('speaker') or '-'}")
+        print(f"{'room':22} {'state':10} {'codec':6} {'muted':6} {'talking':8} {'level':6} {'picture in/out':22} how")
         for leg in reply["legs"]:
             flag = lambda v: "-" if v is None else ("yes" if v else "no")  # noqa: E731
+            level = f"{leg['level_db']:.0f}" if leg.get("level_db") is not None else "-"
+            picture = f"{leg.get('video_size_in') or '-'}/{leg.get('video_out') or '-'}" if leg.get("video_out") else "-"
             print(f"{leg['room']:22} {leg['state']:10} {leg['codec'] or '-':6} {flag(leg['muted']):6} "
-                  f"{flag(leg['talking']):8} {leg['direction']} {leg['reason']}".rstrip())
+                  f"{flag(leg['talking']):8} {level:6} {picture:22} {leg['direction']} {leg['reason']}".rstrip())
         return
     print(json.dumps({k: v for k, v in reply.items() if k != "ok"}, ensure_ascii=False))

@@ -32,6 +32,7 @@ class Meeting:
     requested: dt.datetime
     kind: str
     with_central_agencies: bool = False
+    layout: str = "grid"  # the bridge's picture: grid (continuous presence) or speaker (voice-activated)
 
     @property
     def emergency(self) -> bool:
@@ -47,7 +48,7 @@ def meetings(inv) -> list[Meeting]:
         try:
             out.append(Meeting(mid, m["title"], m["chair"], m["host_room"], tuple(m["rooms"]), m["profile"],
                                m["start"], m["end"], m["requested"], m["kind"],
-                               bool(m.get("with_central_agencies", False))))
+                               bool(m.get("with_central_agencies", False)), m.get("layout", "grid")))
         except (KeyError, TypeError):
             continue
     return sorted((m for m in out if all(isinstance(t, dt.datetime) and t.tzinfo for t in (m.start, m.end, m.requested))),

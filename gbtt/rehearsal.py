@@ -7,8 +7,13 @@ on what the room itself received:
 - hears every other joined room and not itself: in the lab each room system
   sends its own tone (gbtt.desired.components.room_pc.lab_tone) and dumps what
   it decodes; the probe measures each tone's level in the last seconds;
-- what the bridge receives from it: how many other rooms hear its tone, and
-  the relay's packet counts of its call, both ways.
+- receives the composed picture: its size (the room's profile; in the lab
+  scaled down, `baresip_lab_video`) and a frame rate of at least
+  MIN_FPS_SHARE of the profile's, from the room system's own video receiver
+  (baresip's `video_debug`);
+- what the bridge receives from it: how many other rooms hear its tone, the
+  pictures the bridge decoded from it, and the relay's packet counts of its
+  call, both ways.
 
 A table with the likely cause of each failure, a JSON report, exit 1 if any
 room fails; one failing room never stops the others. The meeting is ended
@@ -27,7 +32,7 @@ from .desired.components.multipoint_bridge import sip_rooms
 from .desired.components.room_pc import HEARD_DIR, lab_tone
 from .desired.model import host_knobs
 from .inventory import load
-from .meeting import ask, booking
+from .meeting import MeetingError, ask as ask_bridge, booking
 from .remote import Fleet, write_report
 
 # A tone at least this loud (dB re full scale, Hann-windowed Goertzel) is heard. Measured on the full lab
@@ -36,6 +41,8 @@ HEAR_DB = -45.0
 OWN_DB = HEAR_DB  # its own tone must not be heard
 LISTEN_SECONDS = 3.0
 JOIN_SECONDS = 15.0
+MIN_FPS_SHARE = 0.5  # of the profile's frame rate: below it the picture is not fit for a meeting
+SHOWN_LUMA = 24.0  # a tile this bright on average shows a picture (I420 black is 16)
 
 CAUSES = {
     "404": "the room system is not registered with the registrar (powered off, its network, or its SIP account)",
@@ -48,13 +55,21 @@ CAUSES = {
 }
 
 
-def rehearsal_number(inventory: Path, meeting: str | None) -> tuple[str, list[dict]]:
-    """The meeting's number on the bridge and its SIP rooms (`meeting` None: every room, the rehearsal room)."""
+def rehearsal_number(inventory: Path, meeting: str | None, lab_video: dict | None = None) -> tuple[str, list[dict]]:
+    """The meeting's number on the bridge and its SIP rooms, with the pictures each should receive
+    (`meeting` None: every room, the rehearsal room; `lab_video`: the lab's knob baresip_lab_video)."""
     inv = load(inventory)
     if meeting is None:
-        return str(rehearsal_room_id(inv)), sip_rooms(inv, sorted(inv.sites))
+        return str(rehearsal_room_id(inv)), sip_rooms(inv, sorted(inv.sites), lab_video)
     m = booking(inv, meeting)
-    return str(meeting_room_id(inv, m)), sip_rooms(inv, m.rooms)
+    return str(meeting_room_id(inv, m)), sip_rooms(inv, m.rooms, lab_video)
+
+
+def ask(inventory: Path, lab: bool, request: dict) -> dict:
+    reply = ask_bridge(inventory, lab, request)
+    if not reply.get("ok"):
+        raise MeetingError(f"the bridge refused {request['verb']}: {reply.get('error')}")
+    return reply
 
 
 def cause_of_failure(leg: dict | None) -> str:
@@ -87,8 +102,10 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     t0 = time.monotonic()
     inventory = Path(inventory)
     inv = load(inventory)
-    number, rooms = rehearsal_number(inventory, meeting)
     fleet = Fleet(inventory, lab)
+    bridge = fleet.with_role("multipoint_bridge")[0].name
+    number, rooms = rehearsal_number(inventory, meeting,
+                                     host_knobs(inventory, bridge, "room_pc")["baresip_lab_video"] if lab else None)
     emulated = {r["id"] for r in rooms if r["id"] in fleet.by_name} if lab else {r["id"] for r in rooms}
     ask(inventory, lab, {"verb": "end", "meeting": number})  # a clean start: nobody left from before
     started = time.time()
@@ -103,6 +120,7 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     joined = sorted(r for r in emulated if legs.get(r, {}).get("state") == "connected")
     time.sleep(listen)
     tones = {r: lab_tone(inv, r) for r in emulated} if lab else {}
+    ctrl_port = host_knobs(inventory, bridge, "room_pc")["baresip_ctrl_port"]
 
     def measure(room: str) -> tuple[str, dict]:
         out = {}
@@ -110,6 +128,8 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
             if lab:
                 out["tones"] = run_probe(fleet.remote(room), "tones", HEARD_DIR, listen - 0.5,
                                          *sorted(set(tones.values())), "--remove")
+                out["picture"] = run_probe(fleet.remote(room), "picture", ctrl_port, listen - 0.5,
+                                           modules=("baresip",))
             if legs.get(room, {}).get("call_id"):
                 out["relay"] = _relay(fleet, inventory, legs[room])
         except Exception as exc:  # noqa: BLE001 (one room's failure never stops the others)
@@ -118,6 +138,16 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         measured = dict(pool.map(measure, joined))
+    # what the bridge decoded from each room, by now, and the composed picture
+    after = {leg["room"]: leg for leg in ask(inventory, lab, {"verb": "list", "meeting": number})["legs"]}
+    try:
+        canvas = ask(inventory, lab, {"verb": "snapshot", "meeting": number})["picture"]
+    except MeetingError as exc:
+        canvas = {"error": str(exc), "tiles": {}}
+    for room, leg in legs.items():
+        leg.update({k: v for k, v in after.get(room, {}).items() if k.startswith("video_")})
+        tile = canvas["tiles"].get(room)
+        leg["video_tile"] = tile if tile else ("hidden" if room in canvas.get("hidden", []) else None)
     ask(inventory, lab, {"verb": "end", "meeting": number})
     results = [_result(r, legs.get(r["id"]), measured.get(r["id"], {}), tones, joined, emulated, started, lab)
                for r in rooms]
@@ -130,6 +160,7 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     elapsed = time.monotonic() - t0
     report = write_report(out_dir, "rehearsal", lab, inventory, {
         "meeting": meeting or "all", "number": number, "elapsed_s": round(elapsed, 2),
+        "picture": {k: v for k, v in canvas.items() if k != "tiles"},
         "thresholds_db": {"heard": HEAR_DB, "own": OWN_DB}, "results": results})
     return results, report, elapsed
 
@@ -163,6 +194,13 @@ def _result(room: dict, leg: dict | None, measured: dict, tones: dict, joined: l
     res["own_db"] = levels[float(tones[rid])]
     missing = sorted(o for o, db in res["hears"].items() if db < HEAR_DB)
     res["missing"] = missing
+    picture = measured.get("picture", {})
+    want = room["video"]
+    res["picture"] = {**picture, "want": f"{want['width']}x{want['height']}",
+                      "min_fps": round(want["fps"] * MIN_FPS_SHARE, 1),
+                      "bridge_frames_in": leg.get("video_frames_in"), "bridge_size_in": leg.get("video_size_in"),
+                      "bridge_key_requests": leg.get("video_key_requests"),
+                      "tile": leg.get("video_tile")}
     if res["own_db"] >= OWN_DB:
         res["cause"] = f"hears itself at {res['own_db']} dB: the mix is not mix-minus (or an echo)"
     elif missing:
@@ -170,21 +208,45 @@ def _result(room: dict, leg: dict | None, measured: dict, tones: dict, joined: l
                         ("no audio from the bridge (the relay or the firewall towards the room)"
                          if len(missing) == len(res["hears"]) else "those rooms' audio does not reach the bridge"))
     else:
-        res["ok"] = True
+        res["cause"] = picture_fault(res["picture"])
+        res["ok"] = not res["cause"]
     return res
 
 
+def picture_fault(picture: dict) -> str:
+    """Why the composed picture a room receives is not fit for the meeting ('' if it is)."""
+    if "error" in picture:
+        return f"no picture: {picture['error']} (no video codec in common with the bridge, or it refused the video)"
+    if not picture.get("bridge_frames_in"):
+        return "the bridge receives no pictures from it: its camera, its video codec or its uplink"
+    tile = picture.get("tile")
+    if tile is None:
+        return "it has no tile in the composed picture (the bridge's compositor)"
+    if tile != "hidden" and tile["luma"] < SHOWN_LUMA:
+        return f"its tile in the composed picture is black (mean luma {tile['luma']}): the bridge cannot decode it"
+    if not picture.get("frames") or picture.get("size") is None:
+        return "receives no picture from the bridge: the relay or the firewall towards the room, or key frames lost"
+    if picture["size"] != picture["want"]:
+        return f"receives the picture at {picture['size']}, its profile asks for {picture['want']}"
+    if picture["fps"] < picture["min_fps"]:
+        return (f"receives {picture['fps']} pictures/s, at least {picture['min_fps']} expected: the bridge's "
+                "encoder is overloaded or packets are lost")
+    return ""
+
+
 def print_table(results: list[dict], elapsed: float) -> None:
-    print(f"{'room':18} {'joined':7} {'codec':6} {'hears':7} {'own dB':7} {'heard by':9} result")
+    print(f"{'room':18} {'joined':7} {'codec':6} {'hears':7} {'own dB':7} {'heard by':9} {'picture':16} result")
     for r in results:
         if r["ok"] is None:
-            print(f"{r['room']:18} {'-':7} {'-':6} {'-':7} {'-':7} {'-':9} {r['cause']}")
+            print(f"{r['room']:18} {'-':7} {'-':6} {'-':7} {'-':7} {'-':9} {'-':16} {r['cause']}")
             continue
+        pic = r.get("picture") or {}
+        picture = f"{pic['size']} {pic['fps']:g}/s" if pic.get("size") else "-"
         joined = f"{r['join_s']:.1f}s" if r.get("join_s") is not None else ("yes" if r["joined"] else "no")
         hears = f"{len(r.get('hears', {})) - len(r.get('missing', []))}/{len(r.get('hears', {}))}" if "hears" in r else "-"
         own = f"{r['own_db']:.0f}" if "own_db" in r else "-"
         heard_by = str(len(r.get("heard_by", []))) if "hears" in r else "-"
-        print(f"{r['room']:18} {joined:7} {r['codec'] or '-':6} {hears:7} {own:7} {heard_by:9} "
+        print(f"{r['room']:18} {joined:7} {r['codec'] or '-':6} {hears:7} {own:7} {heard_by:9} {picture:16} "
               f"{'ĐẠT' if r['ok'] else 'KHÔNG ĐẠT: ' + r['cause']}")
     counted = [r for r in results if r["ok"] is not None]
     print(f"{sum(1 for r in counted if r['ok'])}/{len(counted)} room(s) passed in {elapsed:.1f} s")

@@ -13,6 +13,7 @@ import re
 import zoneinfo
 
 from . import codecs, ipv4
+from .bridge.tiles import LAYOUTS
 from .layout import FILE_KINDS, FileKind
 from .paths import SCHEMA_DIR
 from .yamlload import load_text
@@ -124,7 +125,8 @@ def _cerberus_registry():
 
 
 # `allowed_from: NAME` in a schema: an allowed list kept in one of gbtt's registries.
-ALLOWED_FROM = {"codecs.audio": lambda: codecs.names("audio"), "codecs.video": lambda: codecs.names("video")}
+ALLOWED_FROM = {"codecs.audio": lambda: codecs.names("audio"), "codecs.video": lambda: codecs.names("video"),
+                "bridge.layouts": lambda: list(LAYOUTS)}
 
 
 def _knobs_schema() -> dict:

@@ -32,7 +32,20 @@ a=rtpmap:100 VP8/90000\r
 """
 
 
-def test_the_bridge_chooses_opus_over_g722_and_refuses_video_for_now():
+BARESIP_H264 = """v=0\r
+c=IN IP4 198.18.0.13\r
+m=audio 30012 RTP/AVP 96\r
+a=rtpmap:96 opus/48000/2\r
+m=video 30014 RTP/AVP 96 97\r
+a=rtpmap:96 H264/90000\r
+a=fmtp:96 packetization-mode=0;profile-level-id=42002a\r
+a=rtpmap:97 H264/90000\r
+a=fmtp:97 packetization-mode=1;profile-level-id=42002a\r
+a=rtcp:30021\r
+"""
+
+
+def test_the_bridge_chooses_opus_over_g722_and_refuses_video_it_was_not_given():
     offer = sdp.parse(BARESIP_G722)
     audio = offer.audio()
     assert (audio.address, audio.port) == ("198.18.0.13", 30012)
@@ -44,6 +57,47 @@ def test_the_bridge_chooses_opus_over_g722_and_refuses_video_for_now():
     assert "a=rtpmap:96 opus/48000/2" in lines and "a=fmtp:96 useinbandfec=1" in lines
     assert "m=video 0 RTP/AVP 100" in lines  # one answer line per offered line, in order (RFC 3264)
     assert [line[:7] for line in lines if line.startswith("m=")] == ["m=audio", "m=video"]
+
+
+def test_the_bridge_answers_video_with_the_compositor_port_and_key_frame_feedback():
+    offer = sdp.parse(BARESIP_G722)
+    video = sdp.choose_video(offer.video(), ["H264", "VP8"])
+    assert video == sdp.VideoChoice("VP8", 100, "VP8/90000", None)
+    answer = sdp.answer(offer, sdp.choose(offer.audio()), "198.18.0.11", 21010, (video, "198.18.0.15", 30002))
+    lines = answer.split("\r\n")
+    at = lines.index("m=video 30002 RTP/AVP 100")
+    assert lines[at + 1:at + 6] == ["c=IN IP4 198.18.0.15", "a=rtpmap:100 VP8/90000", "a=rtcp-fb:100 nack pli",
+                                    "a=rtcp-fb:100 ccm fir", "a=sendrecv"]
+    # H.264: the payload type in packetization mode 1 (the payloader fragments), its fmtp echoed; RTCP's port
+    h264 = sdp.parse(BARESIP_H264)
+    assert (h264.video().rtcp_port, h264.audio().rtcp_port) == (30021, 30013)
+    choice = sdp.choose_video(h264.video(), ["H264"])
+    assert (choice.payload_type, choice.fmtp) == (97, "packetization-mode=1;profile-level-id=42002a")
+    assert sdp.choose_video(h264.video(), ["VP8"]) is None
+
+
+def test_tiles_grid_and_speaker_layouts_keep_the_aspect_inside_the_canvas():
+    from gbtt.bridge.tiles import grid, layout, speaker
+    for n in range(1, 14):
+        tiles = grid(n, 480, 270)
+        assert len(tiles) == n
+        for t in tiles:
+            assert 0 <= t.x and t.x + t.width <= 480 and 0 <= t.y and t.y + t.height <= 270
+            assert abs(t.width / t.height - 480 / 270) < 0.05 and t.width % 2 == 0 and t.x % 2 == 0
+        # no two tiles overlap
+        for i, a in enumerate(tiles):
+            for b in tiles[i + 1:]:
+                assert a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y or b.y + b.height <= a.y
+    assert grid(1, 480, 270) == [(0, 0, 480, 270)]
+    assert [t.width for t in grid(13, 480, 270)] == [120] * 13  # 4 columns, 4 rows
+    assert grid(3, 480, 270)[2].x == 120  # the last row centred
+    big, *small = speaker(13, 480, 270)
+    assert (big.width, big.height) == (360, 202) and sum(t is not None for t in small) == 7
+    rooms = ["a", "b", "c"]
+    assert layout("speaker", rooms, 480, 270, ["c", "a"])["c"] == big
+    assert layout("grid", rooms, 480, 270, ["c"])["a"].x == 0
+    with pytest.raises(ValueError):
+        layout("mosaic", rooms, 480, 270)
 
 
 def test_static_payload_types_need_no_rtpmap_and_unmixable_offers_are_refused():
@@ -86,3 +140,38 @@ def test_the_registrar_routes_meeting_numbers_to_the_bridge_and_knows_its_accoun
     assert not re.match(pattern, "5201") and not re.match(pattern, "quy-nhon-pc")
     passwords = next(f.content for f in state.files if f.path == "/etc/kamailio/gbtt-passwords.cfg")
     assert "$sht(sippw=>gbtt-bridge)" in passwords
+
+
+def test_the_floor_goes_to_the_room_that_speaks_and_stays_while_it_speaks():
+    from gbtt.bridge.speakers import Speakers
+    floor = []
+    knobs = {"talk_db": -40, "talk_ms": 300, "quiet_ms": 1000, "hold_ms": 2000, "margin_db": 6}
+    s = Speakers(knobs, floor.append)
+
+    def feed(t0: float, t1: float, levels: dict, muted=()):
+        t = t0
+        while t < t1:
+            for room, db in levels.items():
+                s.level(room, db, room in muted, now=t)
+            t = round(t + 0.1, 3)
+
+    feed(0, 0.25, {"a": -20, "b": -90})
+    assert s.talking == set() and floor == []  # not yet talk_ms
+    feed(0.3, 1.0, {"a": -20, "b": -90})
+    assert s.talking == {"a"} and floor == ["a"]
+    # b speaks as loud as a: a keeps the floor (not out-spoken by margin_db)
+    feed(1.0, 4.0, {"a": -20, "b": -19})
+    assert s.talking == {"a", "b"} and floor == ["a"] and s.state("b") == {"talking": True, "level_db": -19}
+    # b louder by 6 dB once a has held the floor for hold_ms: b takes it
+    feed(4.0, 4.5, {"a": -30, "b": -19})
+    assert floor == ["a", "b"]
+    # b falls silent: it still speaks for quiet_ms (a pause), then a, still speaking, takes the floor
+    feed(4.5, 5.2, {"a": -30, "b": -90})
+    assert floor == ["a", "b"] and "b" in s.talking
+    feed(5.2, 6.0, {"a": -30, "b": -90})
+    assert floor == ["a", "b", "a"] and s.talking == {"a"}
+    # a muted by the central engineer stops speaking at once, whatever it sends
+    feed(6.0, 6.5, {"a": -10, "b": -90}, muted={"a"})
+    assert s.talking == set()
+    s.forget("a")
+    assert s.speaker is None and s.state("a")["level_db"] == -127.0

@@ -1,10 +1,13 @@
 """The multipoint bridge for real, in the lab (small profile): the three
 emulated rooms (two by Ansible, one by pyinfra, the G.722 one transcoded by
-the relay) meet on the bridge, each sending its own tone and dumping what it
-decodes. The dress rehearsal passes with each room hearing the two others
-and not itself; rooms dial in by the meeting's number; the central engineer
-mutes a room (the others stop hearing it), drops and redials it and ends the
-meeting; a room that is not registered fails the rehearsal with its cause
+the relay) meet on the bridge, each sending its own tone and its generated
+picture, and dumping what it decodes. The dress rehearsal passes with each
+room hearing the two others and not itself and receiving the composed
+picture at its own size (H.264 and VP8, each encoded once); rooms dial in by
+the meeting's number; the central engineer mutes a room (the others stop
+hearing it), drops and redials it, switches the layout and ends the meeting;
+the room that speaks takes the large tile (its level, measured by the
+bridge); a room that is not registered fails the rehearsal with its cause
 while the others pass."""
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from gbtt.inventory import load
 from gbtt.meeting import run as meeting
 from gbtt.meetings import meetings, now_utc
 from gbtt.checks import run_probe
-from gbtt.rehearsal import HEAR_DB, OWN_DB, rehearse
+from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse
 from labtools import ROOMS, registered, remote
 
 pytestmark = pytest.mark.lab
@@ -57,6 +60,12 @@ def test_rehearsal_of_every_room_each_hears_the_others_and_not_itself(lab, tmp_p
         assert sorted(r["heard_by"]) == sorted(others), r
         assert r["relay"]["from_room"] > 50 and r["relay"]["from_bridge"] > 50, r  # 20 ms packets, seconds of them
         assert r["join_s"] < 10, r
+        # the composed picture, at the room's own size and rate, with every room in its tile
+        pic = r["picture"]
+        assert pic["size"] == pic["want"] and pic["fps"] >= pic["min_fps"] and pic["bridge_frames_in"] > 0, pic
+        assert pic["tile"]["luma"] >= SHOWN_LUMA, pic
+    assert report["picture"]["background_luma"] < 20, report["picture"]  # black between the tiles: composed
+    assert {by_room[r]["picture"]["want"] for r in ROOMS} == {"320x180", "214x120"}  # two outputs (lab sizes)
     for room in HARDWARE:
         assert by_room[room]["ok"] is None and not by_room[room]["joined"]  # not emulated: listed, not counted
     out = capsys.readouterr().out
@@ -122,6 +131,55 @@ def test_the_central_engineer_mutes_drops_redials_and_ends(lab, upcoming, tmp_pa
     entries = [json.loads(line) for line in (log / "log.jsonl").read_text().splitlines()]
     assert [e["verb"] for e in entries] == ["start", "mute", "unmute", "drop", "redial", "end"]
     assert all(e["reply"]["ok"] and e["who"] for e in entries)
+
+
+def snapshot(number: str) -> dict:
+    from gbtt.meeting import ask
+    reply = ask(REAL, True, {"verb": "snapshot", "meeting": number})
+    assert reply.get("ok"), reply
+    return reply["picture"]
+
+
+def test_the_room_that_speaks_takes_the_large_tile_and_the_layout_switches(lab, upcoming, tmp_path):
+    booking, number = upcoming
+    log = tmp_path / "log"
+    meeting(REAL, True, "start", booking, None, log)
+    deadline = time.monotonic() + 10
+    while any(legs(number).get(r, {}).get("state") != "connected" for r in ROOMS):
+        assert time.monotonic() < deadline, legs(number)
+        time.sleep(0.5)
+    try:
+        assert meeting(REAL, True, "layout", booking, "speaker", log)["layout"] == "speaker"
+        # two rooms' microphones muted at the rooms themselves: only vp-ubnd-pc's sound has a level
+        for room in ("quy-nhon-pc", "an-lao-pc"):
+            assert run_probe(remote(lab, room), "baresip", 4444, "mute").get("ok")
+        deadline = time.monotonic() + 8
+        while (shown := meeting(REAL, True, "show", booking, None, NO_LOG))["speaker"] != "vp-ubnd-pc":
+            assert time.monotonic() < deadline, shown
+            time.sleep(0.5)
+        talking = {leg["room"]: leg["talking"] for leg in shown["legs"] if leg["state"] == "connected"}
+        assert talking == {"vp-ubnd-pc": True, "quy-nhon-pc": False, "an-lao-pc": False}, shown
+        picture = snapshot(number)
+        big = picture["tiles"]["vp-ubnd-pc"]
+        assert big["width"] == picture["width"] * 3 // 4 and big["x"] == big["y"] == 0, picture
+        assert all(t["width"] == picture["width"] // 4 for r, t in picture["tiles"].items() if r != "vp-ubnd-pc")
+        assert all(t["luma"] >= SHOWN_LUMA for t in picture["tiles"].values()), picture
+        # the floor passes: vp-ubnd-pc falls silent, quy-nhon-pc speaks
+        assert run_probe(remote(lab, "vp-ubnd-pc"), "baresip", 4444, "mute").get("ok")
+        assert run_probe(remote(lab, "quy-nhon-pc"), "baresip", 4444, "mute").get("ok")
+        deadline = time.monotonic() + 8
+        while meeting(REAL, True, "show", booking, None, NO_LOG)["speaker"] != "quy-nhon-pc":
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        assert snapshot(number)["tiles"]["quy-nhon-pc"]["x"] == 0
+        # back to continuous presence: equal tiles
+        meeting(REAL, True, "layout", booking, "grid", log)
+        widths = {t["width"] for t in snapshot(number)["tiles"].values()}
+        assert len(widths) == 1, widths
+    finally:
+        meeting(REAL, True, "end", booking, None, log)  # the calls end: the rooms' mute goes with them
+    assert [json.loads(line)["verb"] for line in (log / "log.jsonl").read_text().splitlines()] == \
+        ["start", "layout", "layout", "end"]
 
 
 def test_a_room_not_registered_fails_with_its_cause_while_the_others_pass(lab, tmp_path):

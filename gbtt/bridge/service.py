@@ -4,9 +4,10 @@ on the bridge host:
     python3 -m gbtt_bridge.service /etc/gbtt/bridge/bridge.json
 
 Every room of a meeting is one *leg*: a SIP dialog with the room (through
-the registrar, media anchored on the relay) and one plain-RTP participant of
+the registrar, media anchored on the relay), one plain-RTP participant of
 the meeting's Janus AudioBridge room, which mixes (each room hears the others,
-not itself). A room calls `sip:<meeting number>@<domain>` (the bridge answers
+not itself), and its pictures to and from the meeting's compositor
+(gbtt_bridge.video: GStreamer; a grid of every room, or the speaker large). A room calls `sip:<meeting number>@<domain>` (the bridge answers
 with Janus's RTP address for the codec it chose), or the bridge calls the
 room when the central engineer starts the meeting (without an offer: the
 room offers in its 200 OK and the bridge answers in the ACK). The central
@@ -29,7 +30,9 @@ from sippy.SipTransactionManager import SipTransactionManager
 from sippy.UA import UA
 
 from . import sdp
+from .tiles import LAYOUTS
 from .janus_client import Janus, JanusError
+from .speakers import Speakers
 
 log = logging.getLogger("gbtt-bridge")
 
@@ -43,6 +46,9 @@ class Leg:
         self.handle: int | None = None
         self.participant: int | None = None
         self.codec: str | None = None
+        self.video = None  # gbtt_bridge.video.VideoLeg
+        self.voice = None  # gbtt_bridge.voice.Voice
+        self.muted = False
         self.state = "calling"
         self.since = time.time()
         self.connected: float | None = None
@@ -56,7 +62,8 @@ class Leg:
             getattr(self.ua, "cId", None) is not None else {}
         return {"room": self.room, "display": self.display, "direction": self.direction, "state": self.state,
                 "codec": self.codec, "participant": self.participant, "since": round(self.since, 3),
-                "connected": round(self.connected, 3) if self.connected else None, "reason": self.reason, **sip}
+                "connected": round(self.connected, 3) if self.connected else None, "reason": self.reason, **sip,
+                **(self.video.row() if self.video is not None else {})}
 
 
 class MediaRefused(Exception):
@@ -77,10 +84,89 @@ class Bridge:
     def __init__(self, config: dict):
         self.cfg = config
         self.meetings: dict[str, dict] = config["meetings"]
+        self.booked_layouts = {n: m.get("layout", "grid") for n, m in self.meetings.items()}
         self.legs: dict[tuple[str, str], Leg] = {}
         self.janus = Janus(config["janus"]["url"], config["janus"]["api_secret"], config["janus"].get("cafile"),
                            on_event=self.janus_event)
         self.sip = None  # sippy's global_config
+        self.composers: dict = {}  # meeting number -> gbtt_bridge.video.Composer
+        self.speakers: dict = {}  # meeting number -> gbtt_bridge.voice.Speakers
+        self.ports = None  # the media ports (gbtt_bridge.video.Ports), once GStreamer is started
+
+    # -- sound levels and pictures (GStreamer) -----------------------------------------
+    def start_media(self) -> None:
+        from . import video  # GStreamer: only where the bridge runs
+        video.start_main_loop()
+        low, high = self.cfg["media_ports"]
+        self.ports = video.Ports(self.cfg["sip"]["address"], low, high)
+
+    def speakers_of(self, number: str):
+        if number not in self.speakers:
+            def on_speaker(room: str) -> None:
+                log.info("%s %s: speaks", number, room)
+                if number in self.composers:
+                    self.composers[number].spoke(room)
+            self.speakers[number] = Speakers(self.cfg["voice"], on_speaker)
+        return self.speakers[number]
+
+    def listen(self, leg: Leg, choice, audio) -> None:
+        """The room's sound through the bridge to Janus, its level measured (who speaks); None if the bridge
+        has no decoder for the codec (then the room's sound goes to Janus directly)."""
+        decode = self.cfg.get("voice", {}).get("codecs", {}).get(choice.codec)
+        if self.ports is None or not decode:
+            return
+        from .voice import Voice
+        name, clock = choice.rtpmap.split("/")[:2]
+        caps = f"application/x-rtp,media=audio,clock-rate={clock},encoding-name={name.upper()},payload={choice.payload_type}"
+        speakers = self.speakers_of(leg.meeting)
+
+        def on_level(_voice, db: float) -> None:
+            speakers.level(leg.room, db, leg.muted)
+        try:
+            leg.voice = Voice(leg.room, self.ports, decode, caps, (audio.address, audio.port, audio.rtcp_port), on_level)
+        except OSError as exc:
+            log.error("%s %s: no level measured: %s", leg.meeting, leg.room, exc)
+
+    def composer(self, number: str):
+        if number not in self.composers:
+            from .video import Composer
+            meeting = self.meetings[number]
+            videos = [r["video"] for r in meeting["rooms"]]
+            width, height = max(v["width"] for v in videos), max(v["height"] for v in videos)
+            self.composers[number] = Composer(number, width, height, max(v["fps"] for v in videos),
+                                              meeting.get("layout", "grid"), self.cfg["video"]["codecs"], self.ports)
+        return self.composers[number]
+
+    def picture(self, leg: Leg, meeting: dict, offer: sdp.Offer):
+        """The room's video into the meeting's compositor: (choice, address, port) for the answer, or None
+        (the line is refused) when the room offers no video or no codec the bridge encodes."""
+        media = offer.video()
+        if media is None or self.ports is None:
+            return None
+        room = next((r for r in meeting["rooms"] if r["id"] == leg.room), None)
+        mine = room["video"] if room else max((r["video"] for r in meeting["rooms"]), key=lambda v: v["width"])
+        choice = sdp.choose_video(media, [mine["codec"], *(c for c in self.cfg["video"]["codecs"] if c != mine["codec"])])
+        if choice is None:
+            log.info("%s %s: no video codec in common, audio only", leg.meeting, leg.room)
+            return None
+        try:
+            leg.video = self.composer(leg.meeting).add(leg.room, choice.codec, choice.payload_type, choice.fmtp,
+                                                       mine, (media.address, media.port, media.rtcp_port))
+        except Exception as exc:  # noqa: BLE001 (GStreamer's errors too: a picture's failure never costs the sound)
+            log.error("%s %s: video refused: %s", leg.meeting, leg.room, exc)
+            return None
+        return choice, self.cfg["sip"]["address"], leg.video.port
+
+    def drop_picture(self, leg: Leg) -> None:
+        composer = self.composers.get(leg.meeting)
+        if leg.video is None or composer is None:
+            return
+        if composer.legs.get(leg.room) is leg.video:
+            composer.remove(leg.room)
+        leg.video = None
+        if not composer.legs:
+            composer.close()
+            del self.composers[leg.meeting]
 
     # -- Janus ----------------------------------------------------------------
     def janus_event(self, event: dict) -> None:
@@ -104,6 +190,11 @@ class Bridge:
         if leg.state != "ended":
             log.info("%s %s: ended (%s)", leg.meeting, leg.room, reason)
         leg.state, leg.reason = "ended", reason
+        self.drop_picture(leg)
+        if leg.voice is not None:
+            voice, leg.voice = leg.voice, None
+            voice.close()
+            self.speakers_of(leg.meeting).forget(leg.room)
         if leg.handle is not None:
             handle, leg.handle = leg.handle, None
             self.janus.detach(handle)
@@ -172,8 +263,10 @@ class Bridge:
             self.leave(leg, f"offer: no codec the bridge mixes ({', '.join(sdp.MIXABLE)})")
             raise MediaRefused(488, "Not Acceptable Here")
         leg.codec = choice.codec
-        rtp = {"ip": audio.address, "port": audio.port, "payload_type": choice.payload_type,
-               "fec": choice.codec == "opus"}
+        self.listen(leg, choice, audio)
+        # Janus sends the room's mix-minus to the room itself, or to the bridge's port facing it
+        to = (audio.address, audio.port) if leg.voice is None else (self.cfg["sip"]["address"], leg.voice.janus_side)
+        rtp = {"ip": to[0], "port": to[1], "payload_type": choice.payload_type, "fec": choice.codec == "opus"}
         if choice.audiolevel_ext:
             rtp["audiolevel_ext"] = choice.audiolevel_ext
         try:
@@ -182,7 +275,17 @@ class Bridge:
             log.error("%s %s: the mixer refused: %s", leg.meeting, leg.room, exc)
             self.leave(leg, f"mixer: {exc}")
             raise MediaRefused(503, "Mixer Unavailable") from None
-        return sdp.answer(offer, choice, janus["ip"], janus["port"])
+        if leg.voice is not None:
+            try:
+                leg.voice.start(janus["ip"], janus["port"])
+            except Exception as exc:  # noqa: BLE001 (GStreamer's errors: the room gets no sound, said and refused)
+                log.error("%s %s: the sound relay failed: %s", leg.meeting, leg.room, exc)
+                self.leave(leg, f"sound relay: {exc}")
+                raise MediaRefused(503, "Mixer Unavailable") from None
+            address, port = self.cfg["sip"]["address"], leg.voice.port
+        else:
+            address, port = janus["ip"], janus["port"]
+        return sdp.answer(offer, choice, address, port, self.picture(leg, meeting, offer))
 
     def dialog_event(self, event, ua):
         leg = next((leg for leg in self.legs.values() if leg.ua is ua), None)
@@ -250,20 +353,24 @@ class Bridge:
                                   "rooms": [r["id"] for r in m["rooms"]]} for n, m in sorted(self.meetings.items())]}
         meeting = self._meeting(number)
         if verb == "list":
-            talking = {}
+            participants = {}
             if any(leg.handle for leg in self.legs.values() if leg.meeting == number):
                 handle = next(leg.handle for leg in self.legs.values() if leg.meeting == number and leg.handle)
                 listing = self.janus.request(handle, {"request": "listparticipants", "room": meeting["room"]})
-                talking = {p["id"]: p for p in listing.get("participants", [])}
+                participants = {p["id"]: p for p in listing.get("participants", [])}
             legs = []
             for leg in self.legs.values():
                 if leg.meeting != number:
                     continue
                 row = leg.row()
-                p = talking.get(leg.participant, {})
-                row.update(muted=p.get("muted"), talking=p.get("talking"))
+                p = participants.get(leg.participant, {})
+                row.update(muted=p.get("muted"), talking=None)
+                if leg.voice is not None and leg.state == "connected":
+                    row.update(self.speakers_of(number).state(leg.room))
                 legs.append(row)
-            return {"meeting": number, "title": meeting["title"], "legs": legs}
+            speaker = self.speakers[number].speaker if number in self.speakers else None
+            return {"meeting": number, "title": meeting["title"], "layout": meeting.get("layout", "grid"),
+                    "speaker": speaker, "legs": legs}
         if verb == "start":  # every room of the meeting not in it yet (or only those named)
             dialled = []
             only = set(request.get("rooms") or [r["id"] for r in meeting["rooms"]])
@@ -275,6 +382,7 @@ class Bridge:
         if verb in ("mute", "unmute"):
             leg = self._leg(number, request["room"])
             self.janus.request(leg.handle, {"request": "configure", "muted": verb == "mute"})
+            leg.muted = verb == "mute"
             log.info("%s %s: %sd by the central engineer", number, leg.room, verb)
             return {"room": leg.room, verb: True}
         if verb == "drop":
@@ -289,11 +397,25 @@ class Bridge:
             if old is not None and old.state != "ended":
                 self.hang_up(old, "redialled by the central engineer")
             return {"dialled": [self.dial(number, room).room]}
+        if verb == "layout":
+            kind = request.get("layout")
+            if kind not in LAYOUTS:
+                raise KeyError(f"layout {kind!r}: allowed {', '.join(LAYOUTS)}")
+            meeting["layout"] = kind
+            if number in self.composers:
+                self.composers[number].set_layout(kind)
+            log.info("%s: layout %s, set by the central engineer", number, kind)
+            return {"layout": kind}
+        if verb == "snapshot":
+            if number not in self.composers:
+                raise KeyError(f"meeting {number} has no picture (no room with video in it)")
+            return {"picture": self.composers[number].snapshot()}
         if verb == "end":
             ended = [leg.room for leg in self.legs.values() if leg.meeting == number and leg.state != "ended"]
             for leg in list(self.legs.values()):
                 if leg.meeting == number and leg.state != "ended":
                     self.hang_up(leg, "the meeting was ended")
+            meeting["layout"] = self.booked_layouts[number]  # the next time, as booked
             log.info("%s: ended by the central engineer", number)
             return {"ended": ended}
         raise KeyError(f"unknown command {verb!r}")
@@ -314,6 +436,9 @@ def control_handler(bridge: Bridge):
                     reply = {"ok": True, **ED2.callFromThreadSync(bridge.command, request)}
                 except (KeyError, ValueError, OSError, JanusError) as exc:
                     reply = {"ok": False, "error": str(exc).strip("'\"")}
+                except Exception as exc:  # noqa: BLE001 (a bug answers the engineer, and is logged whole)
+                    log.exception("control: %s", line.strip()[:200])
+                    reply = {"ok": False, "error": f"the bridge failed: {type(exc).__name__}: {exc}"}
                 self.wfile.write(json.dumps(reply).encode() + b"\n")
     return Handler
 
@@ -324,6 +449,8 @@ def main(argv: list[str]) -> int:
         config = json.load(f)
     bridge = Bridge(config)
     bridge.janus.start()
+    if config.get("media_ports"):
+        bridge.start_media()
     sip = config["sip"]
     SipConf.my_uaname = "GBTT multipoint bridge"
     SipConf.my_address, SipConf.my_port = sip["address"], sip["port"]

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ...codecs import CODECS
 from ...lab.aptcache import PORT as APT_CACHE_PORT, WHEELS_PATH
 from ...meetings import meetings
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .conference import meeting_room_id, rehearsal_room_id, room_pin
 
 PROGRAM = Path(__file__).resolve().parents[2] / "bridge"
-MODULES = ("__init__", "sdp", "janus_client", "service", "control")
+MODULES = ("__init__", "sdp", "janus_client", "service", "control", "video", "tiles", "voice", "speakers")
 LIB_DIR = "/usr/local/lib/gbtt-bridge"
 CONFIG = "/etc/gbtt/bridge/bridge.json"
 USER = "gbtt-bridge"
@@ -30,10 +31,37 @@ def bridge_user(inv) -> str:
     return inv.province.get("bridge_sip_user", "gbtt-bridge")
 
 
-def sip_rooms(inv, site_ids) -> list[dict]:
-    """The SIP room systems of these sites, in their order: {id, name (the site's)}."""
-    return [{"id": ep["id"], "name": inv.sites[sid]["name"]} for sid in site_ids
-            for ep in inv.sites[sid]["endpoints"] if ep["kind"] == "sip-room-system"]
+def sip_rooms(inv, site_ids, lab_video: dict | None = None) -> list[dict]:
+    """The SIP room systems of these sites, in their order: {id, name (the site's), video (what it sends and
+    receives: codec as SDP names it, width, height, fps, kbps; `lab_video` the lab's knob)}."""
+    from .room_pc import room_video
+    out = []
+    for sid in site_ids:
+        for ep in inv.sites[sid]["endpoints"]:
+            if ep["kind"] != "sip-room-system":
+                continue
+            video = room_video(inv.codec_profiles[ep["profile"]]["video"], lab_video)
+            out.append({"id": ep["id"], "name": inv.sites[sid]["name"],
+                        "video": {**video, "codec": CODECS[video["codec"]].sdp}})
+    return out
+
+
+def lab_video(ctx) -> dict | None:
+    return ctx.defaults("room_pc")["baresip_lab_video"] if ctx.lab else None
+
+
+def video_codecs() -> dict[str, dict]:
+    """GStreamer's chains of every video codec, by SDP name (gbtt.codecs)."""
+    return {c.sdp: {"decode": c.gst_decode, "encode": c.gst_encode} for c in CODECS.values()
+            if c.kind == "video" and c.gst_encode}
+
+
+def audio_decoders() -> dict[str, str]:
+    """GStreamer's decoding chain of every audio codec, by Janus's name (the bridge measures levels)."""
+    return {c.janus: c.gst_decode for c in CODECS.values() if c.kind == "audio" and c.gst_decode}
+
+
+VIDEO_PACKAGES = ("python3-gst-1.0", "gstreamer1.0-plugins-base", "gstreamer1.0-plugins-good")
 
 
 REHEARSAL_TITLE = "Tổng duyệt - mọi điểm cầu"
@@ -42,16 +70,17 @@ REHEARSAL_TITLE = "Tổng duyệt - mọi điểm cầu"
 def bridge_meetings(ctx) -> dict[str, dict]:
     """Every booked meeting not yet over: its number (the Janus room), PIN, title and SIP rooms; and the
     rehearsal of every room (gbtt rehearse --rooms all), in its standing room."""
-    out = {}
+    out, video = {}, lab_video(ctx)
     for m in meetings(ctx.inv):
         if m.end <= ctx.now:
             continue
         number = meeting_room_id(ctx.inv, m)
         out[str(number)] = {"room": number, "pin": room_pin(ctx.secrets, number), "title": m.title,
-                            "start": m.start.isoformat(), "end": m.end.isoformat(), "rooms": sip_rooms(ctx.inv, m.rooms)}
+                            "start": m.start.isoformat(), "end": m.end.isoformat(), "layout": m.layout,
+                            "rooms": sip_rooms(ctx.inv, m.rooms, video)}
     number = rehearsal_room_id(ctx.inv)
     out[str(number)] = {"room": number, "pin": room_pin(ctx.secrets, number), "title": REHEARSAL_TITLE,
-                        "start": None, "end": None, "rooms": sip_rooms(ctx.inv, sorted(ctx.inv.sites))}
+                        "start": None, "end": None, "layout": "grid", "rooms": sip_rooms(ctx.inv, sorted(ctx.inv.sites), video)}
     return out
 
 
@@ -67,6 +96,11 @@ def build(ctx) -> ComponentState:
         "janus": {"url": f"https://{ctx.addr(conference.address)}:{ctx.defaults('conference')['janus_https_port']}/janus",
                   "api_secret": ctx.secrets["janus_api_secret"]},
         "control_port": knobs["multipoint_bridge_control_port"],
+        "media_ports": [int(p) for p in knobs["multipoint_bridge_media_ports"].split("-")],
+        "video": {"codecs": video_codecs()},
+        "voice": {"codecs": audio_decoders(),
+                  **{k: knobs[f"multipoint_bridge_{k}"] for k in ("talk_db", "talk_ms", "quiet_ms", "hold_ms",
+                                                                   "margin_db")}},
         "guests": [ctx.defaults("preflight_probe")["probe_sip_user"]],  # the central probe: rehearsals and tests
         # the lab's rooms send steady full-scale tones: each enters the mix at this gain (%), so that 13 of them
         # do not clip (production: 100, speech)
@@ -82,7 +116,8 @@ def build(ctx) -> ComponentState:
                         restart=restart) for name in MODULES]
     return ComponentState(
         name="multipoint_bridge",
-        packages=["python3-venv"],
+        packages=["python3-venv", *VIDEO_PACKAGES,
+                  *sorted({p for c in CODECS.values() if c.kind == "video" for p in c.gst_packages})],
         users=[USER],
         files=[
             *program,
@@ -99,5 +134,9 @@ def build(ctx) -> ComponentState:
         ],
         services=[ServiceSpec("gbtt-bridge-venv"), ServiceSpec("gbtt-bridge")],
         ports=[Port("udp", str(knobs["multipoint_bridge_sip_port"]), "sip_registrar",
-                    "SIP of the meetings' calls, from the registrar")],
+                    "SIP of the meetings' calls, from the registrar"),
+               Port("udp", knobs["multipoint_bridge_media_ports"], "media_relay",
+                    "RTP and RTCP of the rooms' sound and pictures, from the media relay"),
+               Port("udp", knobs["multipoint_bridge_media_ports"], "conference",
+                    "RTP and RTCP of the rooms' mix-minus, from Janus AudioBridge")],
     )

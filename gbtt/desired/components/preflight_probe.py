@@ -50,7 +50,8 @@ def build(ctx) -> ComponentState:
                 purpose=f"slot {s['slot']} of the central preflight probe",
                 address=ctx.address, sip_port=s["sip_port"], max_calls=1, devices=devices, opus_kbps=None,
                 video=knobs["probe_video"], rtp_tos=tos(ctx.inv), rtp_ports=s["rtp_ports"],
-                jitter_buffer=room["baresip_jitter_buffer"], ctrl_port=s["ctrl_port"],
+                jitter_buffer=room["baresip_jitter_buffer"], rtp_timeout=room["baresip_rtp_timeout"],
+                ctrl_port=s["ctrl_port"],
                 modules=sorted(modules | set(device_modules(devices)))), restart=[unit]),
         ]
     packages = ["baresip-core"] + (["baresip-ffmpeg"] if "avcodec" in modules else [])

@@ -48,6 +48,17 @@ def lab_tone(inv, endpoint_id: str) -> int:
     return TONE_BASE + TONE_STEP * tone_marks(len(ids))[ids.index(endpoint_id)]
 
 
+def room_video(video: dict, lab_video: dict | None) -> dict:
+    """The pictures a room system sends and receives: its codec profile's; in the lab (`lab_video`: the knob
+    baresip_lab_video) smaller, slower and thinner, so that a meeting of every room fits the machine."""
+    if not lab_video:
+        return dict(video)
+    def even(v: int) -> int:
+        return max(2, round(v / lab_video["divide"] / 2) * 2)
+    return {**video, "width": even(video["width"]), "height": even(video["height"]),
+            "fps": min(video["fps"], lab_video["fps"]), "kbps": max(32, video["kbps"] // lab_video["divide_kbps"])}
+
+
 def device_modules(devices: dict) -> list[str]:
     """baresip names a device by its module: "alsa,default" is module alsa."""
     return sorted({v.split(",")[0] for v in devices.values()})
@@ -71,7 +82,8 @@ def build(ctx) -> ComponentState:
     registrar = ctx.defaults("sip_registrar")
     ep = endpoint(ctx)
     profile = ctx.inv.codec_profiles[ep["profile"]]
-    audio, video = profile["audio"], profile["video"]
+    audio = profile["audio"]
+    video = room_video(profile["video"], knobs["baresip_lab_video"] if ctx.lab else None)
     devices = device_set(ctx, knobs)
     if ctx.lab:  # its own tone in; what it hears, decoded, into a file per call (sndfile), played nowhere
         devices = {**devices, "audio_source": f"ausine,{lab_tone(ctx.inv, ep['id'])}", "audio_player": "aubridge,heard",
@@ -83,7 +95,8 @@ def build(ctx) -> ComponentState:
                         address=ctx.address, sip_port=knobs["baresip_sip_port"], max_calls=1, devices=devices,
                         opus_kbps=audio["kbps"] if audio["codec"] == "opus" else None, video=video,
                         rtp_tos=tos(ctx.inv), rtp_ports=knobs["baresip_rtp_ports"],
-                        jitter_buffer=knobs["baresip_jitter_buffer"], ctrl_port=knobs["baresip_ctrl_port"],
+                        jitter_buffer=knobs["baresip_jitter_buffer"], rtp_timeout=knobs["baresip_rtp_timeout"],
+                        ctrl_port=knobs["baresip_ctrl_port"],
                         dump_dir=HEARD_DIR if ctx.lab else None,
                         modules=sorted({CODECS[audio["codec"]].baresip_module, CODECS[video["codec"]].baresip_module,
                                          *device_modules(devices), *(["sndfile"] if ctx.lab else [])}))

@@ -1,0 +1,421 @@
+"""The meetings' pictures: one GStreamer pipeline per meeting on the bridge
+host (python3-gst-1.0 from Debian), composing the rooms' video into one
+canvas and encoding it once per codec, size and payload type, whatever the
+number of rooms receiving it:
+
+    room ─ udpsrc ─┐                         ┌─ depay ─ decoder ─ compositor pad (its tile)
+    room ─ RTCP ───┴ rtpbin (a session each) ┤               black live background ─┘ │
+    room ◀ udpsink ◀─ session ◀── tee ◀─ payloader ◀─ encoder ◀─ scale ◀─ tee (canvas) ◀┘
+
+Each room has its own RTP session (rtpbin): its RTCP reports, and its key
+frame requests (PLI/FIR) both ways: a room's request reaches the encoder of
+its picture through the session, and a decoder missing a key frame makes the
+session ask the room. RTP and RTCP go out from the ports they come in on
+(the relay latches on them). The depayloader, decoder and encoder of each
+codec come from gbtt's codec table through the bridge's configuration."""
+from __future__ import annotations
+
+import logging
+import struct
+import threading
+
+import gi
+
+gi.require_version("Gst", "1.0")
+from gi.repository import Gio, GLib, GObject, Gst  # noqa: E402
+
+from .tiles import layout  # noqa: E402
+
+log = logging.getLogger("gbtt-bridge.video")
+Gst.init(None)
+
+
+def start_main_loop() -> None:
+    """GStreamer's bus messages (errors) are delivered on GLib's main loop, in a thread of its own."""
+    threading.Thread(target=GLib.MainLoop().run, name="glib", daemon=True).start()
+
+
+class Ports:
+    """Pairs of UDP ports (RTP even, RTCP the next) of the bridge's video range, bound when taken."""
+
+    def __init__(self, address: str, low: int, high: int):
+        self.address, self.low, self.high = address, low + low % 2, high
+        self.next = self.low
+        self.used: set[int] = set()
+        self.lock = threading.Lock()
+
+    def _bind(self, port: int) -> Gio.Socket:
+        sock = Gio.Socket.new(Gio.SocketFamily.IPV4, Gio.SocketType.DATAGRAM, Gio.SocketProtocol.UDP)
+        sock.bind(Gio.InetSocketAddress.new_from_string(self.address, port), False)
+        return sock
+
+    def take(self) -> tuple[int, Gio.Socket, Gio.Socket]:
+        with self.lock:
+            for _ in range((self.high - self.low + 1) // 2):
+                port, self.next = self.next, self.next + 2 if self.next + 3 <= self.high else self.low
+                if port in self.used:
+                    continue
+                try:
+                    rtp = self._bind(port)
+                    rtcp = self._bind(port + 1)
+                except GLib.Error:
+                    continue
+                self.used.add(port)
+                return port, rtp, rtcp
+        raise OSError(f"no free pair of video ports in {self.low}-{self.high}")
+
+    def give(self, port: int) -> None:
+        with self.lock:
+            self.used.discard(port)
+
+
+PLI_SENDER_SSRC = 0x67627474  # "gbtt": the bridge's own key frame requests
+
+
+def force_key_unit() -> Gst.Event:
+    """The upstream event asking for a key frame: an encoder makes one; an RTP session asks its sender (PLI)."""
+    return Gst.Event.new_custom(Gst.EventType.CUSTOM_UPSTREAM, Gst.Structure.new_from_string(
+        "GstForceKeyUnit, all-headers=(boolean)true"))
+
+
+def _make(factory: str, **props) -> Gst.Element:
+    element = Gst.ElementFactory.make(factory, None)
+    if element is None:
+        raise OSError(f"GStreamer element {factory} is not installed")
+    for key, value in props.items():
+        element.set_property(key.rstrip("_").replace("_", "-"), value)
+    return element
+
+
+class Output:
+    """The canvas encoded once for one codec, size and payload type; each room receiving it has a tee pad."""
+
+    def __init__(self, composer: "Composer", key: tuple, chain: str):
+        self.key, self.composer = key, composer
+        self.bin = Gst.parse_bin_from_description(chain, True)
+        self.tee = _make("tee", allow_not_linked=True)
+        pipe = composer.pipe
+        pipe.add(self.bin)
+        pipe.add(self.tee)
+        self.bin.link(self.tee)
+        # playing before the canvas flows into it: a buffer pushed into an element not yet playing comes back
+        # "flushing", and the compositor's task would stop for good
+        self.tee.sync_state_with_parent()
+        self.bin.sync_state_with_parent()
+        self.canvas_pad = composer.canvas.request_pad_simple("src_%u")
+        self.canvas_pad.link(self.bin.get_static_pad("sink"))
+        self.users = 0
+
+    def key_frame(self) -> None:
+        """Ask the encoder for a key frame (a room joined)."""
+        self.tee.get_static_pad("sink").push_event(force_key_unit())
+
+    def close(self) -> None:
+        self.composer.canvas.release_request_pad(self.canvas_pad)
+        for element in (self.bin, self.tee):
+            element.set_state(Gst.State.NULL)
+            self.composer.pipe.remove(element)
+
+
+class VideoLeg:
+    """One room's pictures in one meeting: its RTP session, its tile, the output it receives."""
+
+    def __init__(self, room: str, session: int, port: int, rtp: Gio.Socket, rtcp: Gio.Socket, output: Output):
+        self.room, self.session, self.port, self.output = room, session, port, output
+        self.remote: tuple[str, int, int] = ("", 0, 0)  # the room's (the relay's) address, RTP and RTCP ports
+        self.ssrc: int | None = None  # the room's, once its RTP arrived
+        self.sockets = (rtp, rtcp)
+        self.elements: list[Gst.Element] = []
+        self.rtpbin_pads: list[Gst.Pad] = []
+        self.tee_pad: Gst.Pad | None = None
+        self.decoder: Gst.Bin | None = None
+        self.mixer_pad: Gst.Pad | None = None
+        self.frames = 0  # pictures decoded from the room
+        self.key_requests = 0  # key frames asked of the room (PLI) before its first picture
+        self.size: tuple[int, int] | None = None
+
+    def row(self) -> dict:
+        return {"video_port": self.port, "video_frames_in": self.frames, "video_key_requests": self.key_requests,
+                "video_size_in": f"{self.size[0]}x{self.size[1]}" if self.size else None,
+                "video_out": "{}/{}x{}".format(*self.output.key[:3])}
+
+    def ask_key_frame(self) -> None:
+        """An RTCP picture loss indication (RFC 4585 6.3.1, reduced size: RFC 5506) to the room, from the
+        leg's RTCP port: the room's encoder answers with a key frame."""
+        if self.ssrc is None:
+            return
+        pli = struct.pack("!BBHII", 0x80 | 1, 206, 2, PLI_SENDER_SSRC, self.ssrc)
+        host, _port, rtcp_port = self.remote
+        self.sockets[1].send_to(Gio.InetSocketAddress.new_from_string(host, rtcp_port), pli, None)
+        self.key_requests += 1
+
+
+
+class Composer:
+    """One meeting's canvas: its rooms' tiles, its outputs (one per codec/size/payload type)."""
+
+    def __init__(self, number: str, width: int, height: int, fps: int, kind: str, codecs: dict, ports: Ports):
+        self.number, self.width, self.height, self.fps, self.kind = number, width, height, fps, kind
+        self.codecs, self.ports = codecs, ports
+        self.legs: dict[str, VideoLeg] = {}
+        self.sessions: dict[int, VideoLeg] = {}  # rtpbin's session number -> its leg (read without the lock)
+        self.order: list[str] = []  # the rooms with a tile, in the order they came
+        self.speakers: list[str] = []  # latest first
+        self.outputs: dict[tuple, Output] = {}
+        self.session = 0
+        self.lock = threading.RLock()
+        self.pipe = Gst.Pipeline.new(f"meeting-{number}")
+        raw = f"video/x-raw,width={width},height={height},framerate={fps}/1"
+        background = Gst.parse_bin_from_description(
+            f'videotestsrc is-live=true pattern=black ! capsfilter caps="{raw},format=I420"', True)
+        compositor = Gst.ElementFactory.find("compositor")
+        if compositor is None:
+            raise OSError("GStreamer element compositor is not installed")
+        # live whatever its inputs say, so that a room whose pictures cannot be decoded yet never holds the
+        # others' (force-live is a construct-only property)
+        self.mixer = GObject.new(compositor.load().get_element_type(), force_live=True)
+        Gst.util_set_object_arg(self.mixer, "background", "black")
+        self.mixer.set_property("min-upstream-latency", 300 * Gst.MSECOND)  # the rooms' jitter buffers, known ahead
+        self.mixer.set_property("max-threads", 1)
+        self.canvas = _make("tee", allow_not_linked=True)
+        caps = _make("capsfilter", caps=Gst.Caps.from_string(raw))
+        self.rtpbin = _make("rtpbin", latency=100, do_retransmission=False)
+        # AVPF's timing (RFC 4585): a key frame request leaves at once, not at the next regular report (~5 s)
+        Gst.util_set_object_arg(self.rtpbin, "rtp-profile", "avpf")
+        self.rtpbin.connect("pad-added", self._pad_added)
+        for element in (background, self.mixer, caps, self.canvas, self.rtpbin):
+            self.pipe.add(element)
+        background.link(self.mixer)
+        self.mixer.link(caps)
+        caps.link(self.canvas)
+        bus = self.pipe.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message::error", self._error)
+        bus.connect("message::warning", self._error)
+        # rooms come and go: the pipeline's latency is worked out again whenever one changes it
+        bus.connect("message::latency", lambda *_: self.pipe.recalculate_latency())
+        self.pipe.set_state(Gst.State.PLAYING)
+        # playing before any room is added: an element added while the pipeline changes state can be left behind
+        _change, state, _pending = self.pipe.get_state(5 * Gst.SECOND)
+        if state != Gst.State.PLAYING:
+            self.pipe.set_state(Gst.State.NULL)
+            raise OSError(f"meeting {number}: the compositor's pipeline did not start ({state.value_nick})")
+        self.timer = GLib.timeout_add(1000, self._ask_key_frames)
+
+    def _ask_key_frames(self) -> bool:
+        """A room whose RTP arrives but whose pictures cannot be decoded yet (its key frame was lost, or sent
+        before the bridge listened) is asked for one, every second until a picture comes (PLI)."""
+        for leg in list(self.sessions.values()):
+            if leg.ssrc is not None and leg.frames == 0:
+                try:
+                    leg.ask_key_frame()
+                except GLib.Error as exc:
+                    log.warning("%s %s: key frame request: %s", self.number, leg.room, exc.message)
+        return True
+
+    def _error(self, _bus, message) -> None:
+        err, debug = message.parse_error() if message.type == Gst.MessageType.ERROR else message.parse_warning()
+        log.warning("%s video: %s (%s)", self.number, err.message, (debug or "").splitlines()[0:1])
+
+    # -- rooms ------------------------------------------------------------------------
+    def output(self, codec: str, width: int, height: int, pt: int, kbps: int) -> Output:
+        key = (codec, width, height, pt)
+        if key not in self.outputs:
+            chain = self.codecs[codec]["encode"].format(bps=kbps * 1000, kbps=kbps, gop=self.fps * 2, pt=pt)
+            self.outputs[key] = Output(self, key, f"queue max-size-buffers=2 leaky=downstream ! videoscale ! "
+                                                  f"videoconvert ! video/x-raw,width={width},height={height},"
+                                                  f"format=I420 ! {chain}")
+            log.info("%s video: encoding %s %dx%d (payload type %d, %d kbps)", self.number, codec, width, height,
+                     pt, kbps)
+        return self.outputs[key]
+
+    def add(self, room: str, codec: str, pt: int, fmtp: str | None, video: dict, remote: tuple[str, int, int]) -> VideoLeg:
+        """A room's video: its pictures into its tile, the canvas out to it at its own size. Returns the leg
+        (its local port is the answer's)."""
+        self.remove(room)
+        with self.lock:
+            port, rtp, rtcp = self.ports.take()
+            out = self.output(codec, video["width"], video["height"], pt, video["kbps"])
+            out.users += 1
+            n = self.session
+            self.session += 1
+            leg = VideoLeg(room, n, port, rtp, rtcp, out)
+            leg.remote = remote
+            self.legs[room] = leg
+            self.sessions[n] = leg
+            caps = (f"application/x-rtp,media=video,clock-rate=90000,encoding-name={codec},payload={pt},"
+                    "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true")
+            host, rtp_port, rtcp_port = remote
+            src = _make("udpsrc", socket=rtp, close_socket=False, caps=Gst.Caps.from_string(caps))
+            rtcp_src = _make("udpsrc", socket=rtcp, close_socket=False)
+            sink = _make("udpsink", socket=rtp, close_socket=False, host=host, port=rtp_port, sync=False, async_=False)
+            rtcp_sink = _make("udpsink", socket=rtcp, close_socket=False, host=host, port=rtcp_port, sync=False,
+                              async_=False)
+            queue = _make("queue", max_size_buffers=20, leaky=2)
+            leg.elements = [src, rtcp_src, sink, rtcp_sink, queue]
+            for element in leg.elements:
+                self.pipe.add(element)
+            pads = [self.rtpbin.request_pad_simple(f"{name}_{n}") for name in
+                    ("recv_rtp_sink", "recv_rtcp_sink", "send_rtcp_src", "send_rtp_sink")]
+            leg.rtpbin_pads = pads
+            src.get_static_pad("src").link(pads[0])
+            rtcp_src.get_static_pad("src").link(pads[1])
+            pads[2].link(rtcp_sink.get_static_pad("sink"))
+            queue.get_static_pad("src").link(pads[3])
+            self.rtpbin.get_static_pad(f"send_rtp_src_{n}").link(sink.get_static_pad("sink"))
+            # its pictures: decoded into a compositor pad, unseen until its RTP arrives and it is placed
+            leg.decoder = Gst.parse_bin_from_description(
+                f"{self.codecs[codec]['decode']} ! videoconvert ! queue max-size-buffers=3 leaky=downstream", True)
+            self.pipe.add(leg.decoder)
+            leg.mixer_pad = self.mixer.request_pad_simple("sink_%u")
+            leg.mixer_pad.set_property("alpha", 0.0)
+            leg.decoder.get_static_pad("src").link(leg.mixer_pad)
+            leg.decoder.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._count, leg)
+        for element in [leg.decoder, *leg.elements]:
+            element.sync_state_with_parent()
+        with self.lock:  # the picture flows to the room once every element on its way plays (see Output)
+            leg.tee_pad = out.tee.request_pad_simple("src_%u")
+            leg.tee_pad.link(queue.get_static_pad("sink"))
+        out.key_frame()
+        log.info("%s %s: video on port %d, %s %dx%d out", self.number, room, port, codec, video["width"],
+                 video["height"])
+        return leg
+
+    def _pad_added(self, _rtpbin, pad: Gst.Pad) -> None:
+        """A room's RTP has arrived (recv_rtp_src_<session>_<ssrc>_<pt>): into the room's decoder, made in add().
+        Runs in a streaming thread, inside rtpbin's own locks: it only links (no state change, which could wait
+        for a thread that waits for this one) and never takes the composer's lock; the layout is redone on
+        GLib's thread."""
+        name = pad.get_name()
+        if not name.startswith("recv_rtp_src_"):
+            return
+        leg = self.sessions.get(int(name.split("_")[3]))
+        if leg is None:
+            return
+        sink = leg.decoder.get_static_pad("sink")
+        if sink.is_linked():
+            log.info("%s %s: a second RTP stream (SSRC %s) ignored", self.number, leg.room, name.split("_")[4])
+            return
+        leg.ssrc = int(name.split("_")[4])
+        pad.link(sink)
+        GLib.idle_add(self._shown, leg)
+
+    def _shown(self, leg: VideoLeg) -> bool:
+        with self.lock:
+            if self.legs.get(leg.room) is leg and leg.room not in self.order:
+                self.order.append(leg.room)
+                self._place()
+        return False
+
+    @staticmethod
+    def _count(pad: Gst.Pad, _info, leg: VideoLeg):
+        leg.frames += 1
+        if leg.size is None:
+            caps = pad.get_current_caps()
+            if caps:
+                s = caps.get_structure(0)
+                leg.size = (s.get_value("width"), s.get_value("height"))
+        return Gst.PadProbeReturn.OK
+
+    def remove(self, room: str) -> None:
+        """A room's video out of the meeting. The lock is never held while an element stops (stopping waits
+        for its streaming thread)."""
+        with self.lock:
+            leg = self.legs.pop(room, None)
+            if leg is None:
+                return
+            self.sessions.pop(leg.session, None)
+            out = leg.output
+            out.users -= 1
+            closing = out if not out.users else None
+            if closing is not None:
+                del self.outputs[out.key]
+            if room in self.order:
+                self.order.remove(room)
+            self._place()
+        out.tee.release_request_pad(leg.tee_pad)
+        for element in leg.elements + ([leg.decoder] if leg.decoder else []):
+            element.set_state(Gst.State.NULL)
+            self.pipe.remove(element)
+        if leg.mixer_pad is not None:
+            self.mixer.release_request_pad(leg.mixer_pad)
+        for pad in leg.rtpbin_pads:
+            self.rtpbin.release_request_pad(pad)
+        for sock in leg.sockets:
+            sock.close()
+        self.ports.give(leg.port)
+        if closing is not None:
+            closing.close()
+        log.info("%s %s: video removed", self.number, room)
+
+    # -- the layout ---------------------------------------------------------------------
+    def _place(self) -> None:
+        tiles = layout(self.kind, self.order, self.width, self.height, self.speakers)
+        for room, tile in tiles.items():
+            pad = self.legs[room].mixer_pad if room in self.legs else None
+            if pad is None:
+                continue
+            if tile is None:
+                pad.set_property("alpha", 0.0)
+                continue
+            for key, value in (("xpos", tile.x), ("ypos", tile.y), ("width", tile.width), ("height", tile.height),
+                               ("alpha", 1.0)):
+                pad.set_property(key, value)
+
+    def set_layout(self, kind: str) -> None:
+        with self.lock:
+            layout(kind, [], self.width, self.height)  # ValueError if unknown
+            self.kind = kind
+            self._place()
+
+    def spoke(self, room: str) -> None:
+        """A room started speaking: it goes large in the speaker layout."""
+        with self.lock:
+            if self.speakers[:1] == [room]:
+                return
+            self.speakers = [room] + [r for r in self.speakers if r != room]
+            if self.kind == "speaker":
+                self._place()
+
+    def snapshot(self, timeout: float = 3.0) -> dict:
+        """One picture of the canvas, as numbers: each room's tile and its mean brightness (luma, 16 is black
+        in I420), and the background's, so that a rehearsal sees every room in the picture."""
+        taken, frame = threading.Event(), {}
+        stride = (self.width + 3) // 4 * 4  # GStreamer's I420: the luma rows rounded up to 4 bytes
+
+        def grab(_pad, info):
+            ok, mapped = info.get_buffer().map(Gst.MapFlags.READ)
+            if ok:
+                frame["luma"] = bytes(mapped.data[:stride * self.height])
+                info.get_buffer().unmap(mapped)
+            taken.set()
+            return Gst.PadProbeReturn.REMOVE
+
+        self.canvas.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, grab)
+        if not taken.wait(timeout) or "luma" not in frame:
+            _change, state, pending = self.pipe.get_state(0)
+            raise OSError(f"the compositor produced no picture in {timeout:g} s (pipeline {state.value_nick}, "
+                          f"pending {pending.value_nick})")
+        luma = frame["luma"]
+
+        def mean(x: int, y: int, w: int, h: int) -> float:
+            total = sum(sum(luma[row * stride + x:row * stride + x + w]) for row in range(y, y + h))
+            return round(total / max(1, w * h), 1)
+
+        with self.lock:
+            tiles = layout(self.kind, self.order, self.width, self.height, self.speakers)
+        out = {room: {**tile._asdict(), "luma": mean(*tile)} for room, tile in tiles.items() if tile is not None}
+        covered = sum(t["width"] * t["height"] for t in out.values())
+        whole = mean(0, 0, self.width, self.height) * self.width * self.height
+        inside = sum(t["luma"] * t["width"] * t["height"] for t in out.values())
+        rest = self.width * self.height - covered
+        return {"layout": self.kind, "width": self.width, "height": self.height, "tiles": out,
+                "hidden": [room for room, tile in tiles.items() if tile is None],
+                "background_luma": round((whole - inside) / rest, 1) if rest > 0 else None}
+
+    def close(self) -> None:
+        for room in list(self.legs):
+            self.remove(room)
+        GLib.source_remove(self.timer)
+        self.pipe.set_state(Gst.State.NULL)
+        self.pipe.get_bus().remove_signal_watch()

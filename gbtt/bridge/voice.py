@@ -1,0 +1,112 @@
+"""Who speaks: each room's sound passes through the bridge on its way to
+Janus AudioBridge (which mixes, but tells nothing of who speaks for plain-RTP
+participants), and GStreamer measures its level on the way:
+
+    room ─▶ udpsrc ─ tee ─▶ udpsink ─▶ Janus (the mix)
+                      └─ depay ─ decoder ─ level (every 100 ms) ─ fakesink
+    room ◀─ udpsink ◀──────────── udpsrc ◀─ Janus (the room's mix-minus)
+
+(RTCP both ways alike.) The packets are forwarded as they are, from the ports
+they arrive on: no buffering, no decoding on the path. Who speaks, from the
+levels: gbtt_bridge.speakers."""
+from __future__ import annotations
+
+import logging
+
+from gi.repository import Gst
+
+from .video import Ports, _make
+
+log = logging.getLogger("gbtt-bridge.voice")
+
+
+class Voice:
+    """One room's sound relayed to and from Janus, and its level."""
+
+    def __init__(self, room: str, ports: Ports, decode: str, caps: str, room_addr: tuple[str, int, int],
+                 on_level):
+        self.room, self.ports, self.on_level = room, ports, on_level
+        self.level_db = -127.0
+        self.pipe = None
+        self.outer = ports.take()  # facing the room (through the relay)
+        try:
+            self.inner = ports.take()  # facing Janus
+        except OSError:
+            self._give(self.outer)
+            raise
+        self.decode, self.caps, self.room_addr = decode, caps, room_addr
+
+    @property
+    def port(self) -> int:
+        return self.outer[0]
+
+    @property
+    def janus_side(self) -> int:
+        return self.inner[0]
+
+    def start(self, janus_ip: str, janus_port: int) -> None:
+        """Forward both ways once Janus has given its address for this participant."""
+        (_, out_rtp, out_rtcp), (_, in_rtp, in_rtcp) = self.outer, self.inner
+        room_ip, room_port, room_rtcp = self.room_addr
+        self.pipe = Gst.Pipeline.new(f"voice-{self.room}")
+        from_room = _make("udpsrc", socket=out_rtp, close_socket=False, caps=Gst.Caps.from_string(self.caps))
+        tee = _make("tee")
+        q_fwd = _make("queue", max_size_buffers=50, leaky=2)
+        to_janus = _make("udpsink", socket=in_rtp, close_socket=False, host=janus_ip, port=janus_port, sync=False,
+                         async_=False)
+        q_level = _make("queue", max_size_buffers=50, leaky=2)
+        measure = Gst.parse_bin_from_description(
+            f"{self.decode} ! audioconvert ! level interval={100 * Gst.MSECOND} post-messages=true ! "
+            "fakesink sync=false async=false", True)
+        from_janus = _make("udpsrc", socket=in_rtp, close_socket=False)
+        to_room = _make("udpsink", socket=out_rtp, close_socket=False, host=room_ip, port=room_port, sync=False,
+                        async_=False)
+        rtcp_in = _make("udpsrc", socket=out_rtcp, close_socket=False)
+        rtcp_to_janus = _make("udpsink", socket=in_rtcp, close_socket=False, host=janus_ip, port=janus_port + 1,
+                              sync=False, async_=False)
+        rtcp_back = _make("udpsrc", socket=in_rtcp, close_socket=False)
+        rtcp_to_room = _make("udpsink", socket=out_rtcp, close_socket=False, host=room_ip, port=room_rtcp,
+                             sync=False, async_=False)
+        for element in (from_room, tee, q_fwd, to_janus, q_level, measure, from_janus, to_room, rtcp_in,
+                        rtcp_to_janus, rtcp_back, rtcp_to_room):
+            self.pipe.add(element)
+        from_room.link(tee)
+        tee.link(q_fwd)
+        q_fwd.link(to_janus)
+        tee.link(q_level)
+        q_level.link(measure)
+        from_janus.link(to_room)
+        rtcp_in.link(rtcp_to_janus)
+        rtcp_back.link(rtcp_to_room)
+        bus = self.pipe.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message::element", self._message)
+        bus.connect("message::error", self._error)
+        self.pipe.set_state(Gst.State.PLAYING)
+
+    def _message(self, _bus, message) -> None:
+        s = message.get_structure()
+        if s is None or s.get_name() != "level":
+            return
+        rms = s.get_value("rms")
+        if rms:
+            self.level_db = max(rms)
+            self.on_level(self, self.level_db)
+
+    def _error(self, _bus, message) -> None:
+        err, _debug = message.parse_error()
+        log.warning("%s sound: %s", self.room, err.message)
+
+    def close(self) -> None:
+        if self.pipe is not None:
+            self.pipe.set_state(Gst.State.NULL)
+            self.pipe.get_bus().remove_signal_watch()
+            self.pipe = None
+        self._give(self.outer)
+        self._give(self.inner)
+
+    def _give(self, pair) -> None:
+        port, rtp, rtcp = pair
+        rtp.close()
+        rtcp.close()
+        self.ports.give(port)
