@@ -46,9 +46,9 @@ CODECS: dict[str, Codec] = {c.name: c for c in (
           gst_decode="rtppcmadepay ! alawdec"),
     Codec("h264", "video", "H264", "avcodec", "H264", (96, 97), "h264", "H264",
           baresip_package="baresip-ffmpeg",
-          gst_decode="rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse ! avdec_h264",
+          gst_decode="rtph264depay request-keyframe=true wait-for-keyframe=true ! avdec_h264",
           gst_encode="x264enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} key-int-max={gop} threads=1 "
-                     "! video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! h264parse "
+                     "! video/x-h264,profile=constrained-baseline,stream-format=byte-stream "
                      "! rtph264pay pt={pt} config-interval=-1 aggregate-mode=zero-latency mtu=1200",
           gst_packages=("gstreamer1.0-plugins-ugly", "gstreamer1.0-libav")),
     Codec("vp8", "video", "VP8", "vp8", "VP8", (100,), "vp8", "VP8",

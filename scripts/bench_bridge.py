@@ -3,7 +3,7 @@
 `bash scripts/main.sh`): meetings of 3, 6 and every emulated room in the
 rehearsal room, each room sending its own tone and its generated picture at
 the lab's video settings (room_pc knob baresip_lab_video: a quarter of each
-profile's size, 10 pictures/s). Per size:
+profile's size, 6 pictures/s). Per size:
 
 * join: from `start` (the bridge calls every room) until every room is in the mixer;
 * the mixer's cost: Janus (AudioBridge mixes on the conference host) and the

@@ -154,11 +154,14 @@ def test_the_room_that_speaks_takes_the_large_tile_and_the_layout_switches(lab, 
         for room in ("quy-nhon-pc", "an-lao-pc"):
             assert run_probe(remote(lab, room), "baresip", 4444, "mute").get("ok")
         deadline = time.monotonic() + 8
-        while (shown := meeting(REAL, True, "show", booking, None, NO_LOG))["speaker"] != "vp-ubnd-pc":
+
+        def talking(shown: dict) -> dict:
+            return {leg["room"]: leg["talking"] for leg in shown["legs"] if leg["state"] == "connected"}
+        # the muted rooms stop speaking after a second of silence (multipoint_bridge_quiet_ms)
+        while talking(shown := meeting(REAL, True, "show", booking, None, NO_LOG)) != \
+                {"vp-ubnd-pc": True, "quy-nhon-pc": False, "an-lao-pc": False} or shown["speaker"] != "vp-ubnd-pc":
             assert time.monotonic() < deadline, shown
             time.sleep(0.5)
-        talking = {leg["room"]: leg["talking"] for leg in shown["legs"] if leg["state"] == "connected"}
-        assert talking == {"vp-ubnd-pc": True, "quy-nhon-pc": False, "an-lao-pc": False}, shown
         picture = snapshot(number)
         big = picture["tiles"]["vp-ubnd-pc"]
         assert big["width"] == picture["width"] * 3 // 4 and big["x"] == big["y"] == 0, picture
