@@ -70,6 +70,14 @@ def ask(inventory: Path, lab: bool, request: dict) -> dict:
                            f"{(out.stderr or out.stdout).strip()[-300:]}") from None
 
 
+def ask_ok(inventory: Path, lab: bool, request: dict) -> dict:
+    """The bridge's answer to a request it must carry out (MeetingError with its reason if it refuses)."""
+    reply = ask(inventory, lab, request)
+    if not reply.get("ok"):
+        raise MeetingError(f"the bridge refused {request['verb']}: {reply.get('error')}")
+    return reply
+
+
 def run(inventory: Path, lab: bool, verb: str, meeting: str | None, room: str | None, log_dir: Path) -> dict:
     inv = load(inventory)
     if verb == "list":

@@ -32,7 +32,7 @@ from .desired.components.multipoint_bridge import sip_rooms
 from .desired.components.room_pc import HEARD_DIR, lab_tone
 from .desired.model import host_knobs
 from .inventory import load
-from .meeting import MeetingError, ask as ask_bridge, booking
+from .meeting import MeetingError, ask_ok as ask, booking
 from .remote import Fleet, write_report
 
 # A tone at least this loud (dB re full scale, Hann-windowed Goertzel) is heard. Measured on the full lab
@@ -63,13 +63,6 @@ def rehearsal_number(inventory: Path, meeting: str | None, lab_video: dict | Non
         return str(rehearsal_room_id(inv)), sip_rooms(inv, sorted(inv.sites), lab_video)
     m = booking(inv, meeting)
     return str(meeting_room_id(inv, m)), sip_rooms(inv, m.rooms, lab_video)
-
-
-def ask(inventory: Path, lab: bool, request: dict) -> dict:
-    reply = ask_bridge(inventory, lab, request)
-    if not reply.get("ok"):
-        raise MeetingError(f"the bridge refused {request['verb']}: {reply.get('error')}")
-    return reply
 
 
 def cause_of_failure(leg: dict | None) -> str:
@@ -103,7 +96,7 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     inventory = Path(inventory)
     inv = load(inventory)
     fleet = Fleet(inventory, lab)
-    bridge = fleet.with_role("multipoint_bridge")[0].name
+    bridge = fleet.with_role("multipoint_bridge")[0].name  # the lab's pictures as the model gave them to the bridge
     number, rooms = rehearsal_number(inventory, meeting,
                                      host_knobs(inventory, bridge, "room_pc")["baresip_lab_video"] if lab else None)
     emulated = {r["id"] for r in rooms if r["id"] in fleet.by_name} if lab else {r["id"] for r in rooms}
@@ -120,7 +113,6 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     joined = sorted(r for r in emulated if legs.get(r, {}).get("state") == "connected")
     time.sleep(listen)
     tones = {r: lab_tone(inv, r) for r in emulated} if lab else {}
-    ctrl_port = host_knobs(inventory, bridge, "room_pc")["baresip_ctrl_port"]
 
     def measure(room: str) -> tuple[str, dict]:
         out = {}
@@ -128,7 +120,8 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
             if lab:
                 out["tones"] = run_probe(fleet.remote(room), "tones", HEARD_DIR, listen - 0.5,
                                          *sorted(set(tones.values())), "--remove")
-                out["picture"] = run_probe(fleet.remote(room), "picture", ctrl_port, listen - 0.5,
+                out["picture"] = run_probe(fleet.remote(room), "picture",
+                                           host_knobs(inventory, room, "room_pc")["baresip_ctrl_port"], listen - 0.5,
                                            modules=("baresip",))
             if legs.get(room, {}).get("call_id"):
                 out["relay"] = _relay(fleet, inventory, legs[room])

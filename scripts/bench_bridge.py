@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from gbtt.desired.components.conference import rehearsal_room_id  # noqa: E402
 from gbtt.inventory import load  # noqa: E402
-from gbtt.meeting import ask  # noqa: E402
+from gbtt.meeting import ask_ok as ask  # noqa: E402
 from gbtt.rehearsal import rehearse  # noqa: E402
 from gbtt.remote import Fleet  # noqa: E402
 

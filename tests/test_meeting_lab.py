@@ -23,7 +23,7 @@ from gbtt.cli import main
 from gbtt.desired.components.conference import meeting_room_id
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
 from gbtt.inventory import load
-from gbtt.meeting import run as meeting
+from gbtt.meeting import ask_ok, run as meeting
 from gbtt.meetings import meetings, now_utc
 from gbtt.checks import run_probe
 from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse
@@ -134,10 +134,7 @@ def test_the_central_engineer_mutes_drops_redials_and_ends(lab, upcoming, tmp_pa
 
 
 def snapshot(number: str) -> dict:
-    from gbtt.meeting import ask
-    reply = ask(REAL, True, {"verb": "snapshot", "meeting": number})
-    assert reply.get("ok"), reply
-    return reply["picture"]
+    return ask_ok(REAL, True, {"verb": "snapshot", "meeting": number})["picture"]
 
 
 def test_the_room_that_speaks_takes_the_large_tile_and_the_layout_switches(lab, upcoming, tmp_path):

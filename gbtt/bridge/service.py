@@ -6,8 +6,10 @@ on the bridge host:
 Every room of a meeting is one *leg*: a SIP dialog with the room (through
 the registrar, media anchored on the relay), one plain-RTP participant of
 the meeting's Janus AudioBridge room, which mixes (each room hears the others,
-not itself), and its pictures to and from the meeting's compositor
-(gbtt_bridge.video: GStreamer; a grid of every room, or the speaker large). A room calls `sip:<meeting number>@<domain>` (the bridge answers
+not itself), its sound's level on the way (gbtt_bridge.voice: who speaks),
+and its pictures to and from the meeting's compositor (gbtt_bridge.video:
+GStreamer; a grid of every room, or the speaker large). A room calls
+`sip:<meeting number>@<domain>` (the bridge answers
 with Janus's RTP address for the codec it chose), or the bridge calls the
 room when the central engineer starts the meeting (without an offer: the
 room offers in its 200 OK and the bridge answers in the ACK). The central
@@ -84,21 +86,24 @@ class Bridge:
     def __init__(self, config: dict):
         self.cfg = config
         self.meetings: dict[str, dict] = config["meetings"]
-        self.booked_layouts = {n: m.get("layout", "grid") for n, m in self.meetings.items()}
+        self.layouts: dict[str, str] = {}  # the central engineer's layout of a meeting, until it ends
         self.legs: dict[tuple[str, str], Leg] = {}
         self.janus = Janus(config["janus"]["url"], config["janus"]["api_secret"], config["janus"].get("cafile"),
                            on_event=self.janus_event)
         self.sip = None  # sippy's global_config
         self.composers: dict = {}  # meeting number -> gbtt_bridge.video.Composer
-        self.speakers: dict = {}  # meeting number -> gbtt_bridge.voice.Speakers
-        self.ports = None  # the media ports (gbtt_bridge.video.Ports), once GStreamer is started
+        self.speakers: dict[str, Speakers] = {}  # meeting number -> who speaks in it
+        self.ports = None  # the media ports (gbtt_bridge.gst.Ports), once GStreamer is started
 
     # -- sound levels and pictures (GStreamer) -----------------------------------------
     def start_media(self) -> None:
-        from . import video  # GStreamer: only where the bridge runs
-        video.start_main_loop()
+        from . import gst  # GStreamer: only where the bridge runs
+        gst.start_main_loop()
         low, high = self.cfg["media_ports"]
-        self.ports = video.Ports(self.cfg["sip"]["address"], low, high)
+        self.ports = gst.Ports(self.cfg["sip"]["address"], low, high)
+
+    def layout(self, number: str) -> str:
+        return self.layouts.get(number) or self.meetings[number].get("layout", "grid")
 
     def speakers_of(self, number: str):
         if number not in self.speakers:
@@ -110,8 +115,8 @@ class Bridge:
         return self.speakers[number]
 
     def listen(self, leg: Leg, choice, audio) -> None:
-        """The room's sound through the bridge to Janus, its level measured (who speaks); None if the bridge
-        has no decoder for the codec (then the room's sound goes to Janus directly)."""
+        """The room's sound through the bridge to Janus, its level measured (who speaks): `leg.voice`; left
+        None when the bridge has no decoder for the codec (then the room's sound goes to Janus directly)."""
         decode = self.cfg.get("voice", {}).get("codecs", {}).get(choice.codec)
         if self.ports is None or not decode:
             return
@@ -120,7 +125,7 @@ class Bridge:
         caps = f"application/x-rtp,media=audio,clock-rate={clock},encoding-name={name.upper()},payload={choice.payload_type}"
         speakers = self.speakers_of(leg.meeting)
 
-        def on_level(_voice, db: float) -> None:
+        def on_level(db: float) -> None:
             speakers.level(leg.room, db, leg.muted)
         try:
             leg.voice = Voice(leg.room, self.ports, decode, caps, (audio.address, audio.port, audio.rtcp_port), on_level)
@@ -134,7 +139,7 @@ class Bridge:
             videos = [r["video"] for r in meeting["rooms"]]
             width, height = max(v["width"] for v in videos), max(v["height"] for v in videos)
             self.composers[number] = Composer(number, width, height, max(v["fps"] for v in videos),
-                                              meeting.get("layout", "grid"), self.cfg["video"]["codecs"], self.ports)
+                                              self.layout(number), self.cfg["video"]["codecs"], self.ports)
         return self.composers[number]
 
     def picture(self, leg: Leg, meeting: dict, offer: sdp.Offer):
@@ -150,12 +155,12 @@ class Bridge:
             log.info("%s %s: no video codec in common, audio only", leg.meeting, leg.room)
             return None
         try:
-            leg.video = self.composer(leg.meeting).add(leg.room, choice.codec, choice.payload_type, choice.fmtp,
-                                                       mine, (media.address, media.port, media.rtcp_port))
+            leg.video = self.composer(leg.meeting).add(leg.room, choice.codec, choice.payload_type, mine,
+                                                       (media.address, media.port, media.rtcp_port))
         except Exception as exc:  # noqa: BLE001 (GStreamer's errors too: a picture's failure never costs the sound)
             log.error("%s %s: video refused: %s", leg.meeting, leg.room, exc)
             return None
-        return choice, self.cfg["sip"]["address"], leg.video.port
+        return choice, self.cfg["sip"]["address"], leg.video.ports[0]
 
     def drop_picture(self, leg: Leg) -> None:
         composer = self.composers.get(leg.meeting)
@@ -369,7 +374,7 @@ class Bridge:
                     row.update(self.speakers_of(number).state(leg.room))
                 legs.append(row)
             speaker = self.speakers[number].speaker if number in self.speakers else None
-            return {"meeting": number, "title": meeting["title"], "layout": meeting.get("layout", "grid"),
+            return {"meeting": number, "title": meeting["title"], "layout": self.layout(number),
                     "speaker": speaker, "legs": legs}
         if verb == "start":  # every room of the meeting not in it yet (or only those named)
             dialled = []
@@ -401,7 +406,7 @@ class Bridge:
             kind = request.get("layout")
             if kind not in LAYOUTS:
                 raise KeyError(f"layout {kind!r}: allowed {', '.join(LAYOUTS)}")
-            meeting["layout"] = kind
+            self.layouts[number] = kind
             if number in self.composers:
                 self.composers[number].set_layout(kind)
             log.info("%s: layout %s, set by the central engineer", number, kind)
@@ -415,7 +420,7 @@ class Bridge:
             for leg in list(self.legs.values()):
                 if leg.meeting == number and leg.state != "ended":
                     self.hang_up(leg, "the meeting was ended")
-            meeting["layout"] = self.booked_layouts[number]  # the next time, as booked
+            self.layouts.pop(number, None)  # the next time, as booked
             log.info("%s: ended by the central engineer", number)
             return {"ended": ended}
         raise KeyError(f"unknown command {verb!r}")

@@ -8,10 +8,10 @@ number of rooms receiving it:
     room ◀ udpsink ◀─ session ◀── tee ◀─ payloader ◀─ encoder ◀─ scale ◀─ tee (canvas) ◀┘
 
 Each room has its own RTP session (rtpbin): its RTCP reports, and its key
-frame requests (PLI/FIR) both ways: a room's request reaches the encoder of
-its picture through the session, and a decoder missing a key frame makes the
-session ask the room. RTP and RTCP go out from the ports they come in on
-(the relay latches on them). The depayloader, decoder and encoder of each
+frame requests: a room's (PLI/FIR) reaches the encoder of its picture through
+the session; a room whose pictures cannot be decoded yet is asked for one by
+the bridge itself (RTCP PLI), every second until one comes. RTP and RTCP go
+out from the ports they come in on (the relay latches on them). The depayloader, decoder and encoder of each
 codec come from gbtt's codec table through the bridge's configuration."""
 from __future__ import annotations
 
@@ -19,72 +19,15 @@ import logging
 import struct
 import threading
 
-import gi
+from .gst import Ports, force_key_unit, make, receiver, sender  # first: it asks for GStreamer 1.0
+from .tiles import layout
 
-gi.require_version("Gst", "1.0")
-from gi.repository import Gio, GLib, GObject, Gst  # noqa: E402
-
-from .tiles import layout  # noqa: E402
+from gi.repository import Gio, GLib, GObject, Gst  # noqa: E402 (isort: skip)
 
 log = logging.getLogger("gbtt-bridge.video")
-Gst.init(None)
-
-
-def start_main_loop() -> None:
-    """GStreamer's bus messages (errors) are delivered on GLib's main loop, in a thread of its own."""
-    threading.Thread(target=GLib.MainLoop().run, name="glib", daemon=True).start()
-
-
-class Ports:
-    """Pairs of UDP ports (RTP even, RTCP the next) of the bridge's video range, bound when taken."""
-
-    def __init__(self, address: str, low: int, high: int):
-        self.address, self.low, self.high = address, low + low % 2, high
-        self.next = self.low
-        self.used: set[int] = set()
-        self.lock = threading.Lock()
-
-    def _bind(self, port: int) -> Gio.Socket:
-        sock = Gio.Socket.new(Gio.SocketFamily.IPV4, Gio.SocketType.DATAGRAM, Gio.SocketProtocol.UDP)
-        sock.bind(Gio.InetSocketAddress.new_from_string(self.address, port), False)
-        return sock
-
-    def take(self) -> tuple[int, Gio.Socket, Gio.Socket]:
-        with self.lock:
-            for _ in range((self.high - self.low + 1) // 2):
-                port, self.next = self.next, self.next + 2 if self.next + 3 <= self.high else self.low
-                if port in self.used:
-                    continue
-                try:
-                    rtp = self._bind(port)
-                    rtcp = self._bind(port + 1)
-                except GLib.Error:
-                    continue
-                self.used.add(port)
-                return port, rtp, rtcp
-        raise OSError(f"no free pair of video ports in {self.low}-{self.high}")
-
-    def give(self, port: int) -> None:
-        with self.lock:
-            self.used.discard(port)
 
 
 PLI_SENDER_SSRC = 0x67627474  # "gbtt": the bridge's own key frame requests
-
-
-def force_key_unit() -> Gst.Event:
-    """The upstream event asking for a key frame: an encoder makes one; an RTP session asks its sender (PLI)."""
-    return Gst.Event.new_custom(Gst.EventType.CUSTOM_UPSTREAM, Gst.Structure.new_from_string(
-        "GstForceKeyUnit, all-headers=(boolean)true"))
-
-
-def _make(factory: str, **props) -> Gst.Element:
-    element = Gst.ElementFactory.make(factory, None)
-    if element is None:
-        raise OSError(f"GStreamer element {factory} is not installed")
-    for key, value in props.items():
-        element.set_property(key.rstrip("_").replace("_", "-"), value)
-    return element
 
 
 class Output:
@@ -93,7 +36,7 @@ class Output:
     def __init__(self, composer: "Composer", key: tuple, chain: str):
         self.key, self.composer = key, composer
         self.bin = Gst.parse_bin_from_description(chain, True)
-        self.tee = _make("tee", allow_not_linked=True)
+        self.tee = make("tee", allow_not_linked=True)
         pipe = composer.pipe
         pipe.add(self.bin)
         pipe.add(self.tee)
@@ -120,11 +63,11 @@ class Output:
 class VideoLeg:
     """One room's pictures in one meeting: its RTP session, its tile, the output it receives."""
 
-    def __init__(self, room: str, session: int, port: int, rtp: Gio.Socket, rtcp: Gio.Socket, output: Output):
-        self.room, self.session, self.port, self.output = room, session, port, output
-        self.remote: tuple[str, int, int] = ("", 0, 0)  # the room's (the relay's) address, RTP and RTCP ports
+    def __init__(self, room: str, session: int, ports: tuple[int, Gio.Socket, Gio.Socket], output: Output,
+                 remote: tuple[str, int, int]):
+        self.room, self.session, self.ports, self.output = room, session, ports, output
+        self.remote = remote  # the room's (the relay's) address, RTP and RTCP ports
         self.ssrc: int | None = None  # the room's, once its RTP arrived
-        self.sockets = (rtp, rtcp)
         self.elements: list[Gst.Element] = []
         self.rtpbin_pads: list[Gst.Pad] = []
         self.tee_pad: Gst.Pad | None = None
@@ -135,7 +78,7 @@ class VideoLeg:
         self.size: tuple[int, int] | None = None
 
     def row(self) -> dict:
-        return {"video_port": self.port, "video_frames_in": self.frames, "video_key_requests": self.key_requests,
+        return {"video_port": self.ports[0], "video_frames_in": self.frames, "video_key_requests": self.key_requests,
                 "video_size_in": f"{self.size[0]}x{self.size[1]}" if self.size else None,
                 "video_out": "{}/{}x{}".format(*self.output.key[:3])}
 
@@ -146,9 +89,8 @@ class VideoLeg:
             return
         pli = struct.pack("!BBHII", 0x80 | 1, 206, 2, PLI_SENDER_SSRC, self.ssrc)
         host, _port, rtcp_port = self.remote
-        self.sockets[1].send_to(Gio.InetSocketAddress.new_from_string(host, rtcp_port), pli, None)
+        self.ports[2].send_to(Gio.InetSocketAddress.new_from_string(host, rtcp_port), pli, None)
         self.key_requests += 1
-
 
 
 class Composer:
@@ -177,9 +119,9 @@ class Composer:
         Gst.util_set_object_arg(self.mixer, "background", "black")
         self.mixer.set_property("min-upstream-latency", 300 * Gst.MSECOND)  # the rooms' jitter buffers, known ahead
         self.mixer.set_property("max-threads", 1)
-        self.canvas = _make("tee", allow_not_linked=True)
-        caps = _make("capsfilter", caps=Gst.Caps.from_string(raw))
-        self.rtpbin = _make("rtpbin", latency=100, do_retransmission=False)
+        self.canvas = make("tee", allow_not_linked=True)
+        caps = make("capsfilter", caps=Gst.Caps.from_string(raw))
+        self.rtpbin = make("rtpbin", latency=100, do_retransmission=False)
         # AVPF's timing (RFC 4585): a key frame request leaves at once, not at the next regular report (~5 s)
         Gst.util_set_object_arg(self.rtpbin, "rtp-profile", "avpf")
         self.rtpbin.connect("pad-added", self._pad_added)
@@ -229,29 +171,26 @@ class Composer:
                      pt, kbps)
         return self.outputs[key]
 
-    def add(self, room: str, codec: str, pt: int, fmtp: str | None, video: dict, remote: tuple[str, int, int]) -> VideoLeg:
+    def add(self, room: str, codec: str, pt: int, video: dict, remote: tuple[str, int, int]) -> VideoLeg:
         """A room's video: its pictures into its tile, the canvas out to it at its own size. Returns the leg
         (its local port is the answer's)."""
         self.remove(room)
         with self.lock:
-            port, rtp, rtcp = self.ports.take()
+            taken = self.ports.take()
+            port, rtp, rtcp = taken
             out = self.output(codec, video["width"], video["height"], pt, video["kbps"])
             out.users += 1
             n = self.session
             self.session += 1
-            leg = VideoLeg(room, n, port, rtp, rtcp, out)
-            leg.remote = remote
+            leg = VideoLeg(room, n, taken, out, remote)
             self.legs[room] = leg
             self.sessions[n] = leg
             caps = (f"application/x-rtp,media=video,clock-rate=90000,encoding-name={codec},payload={pt},"
                     "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true")
             host, rtp_port, rtcp_port = remote
-            src = _make("udpsrc", socket=rtp, close_socket=False, caps=Gst.Caps.from_string(caps))
-            rtcp_src = _make("udpsrc", socket=rtcp, close_socket=False)
-            sink = _make("udpsink", socket=rtp, close_socket=False, host=host, port=rtp_port, sync=False, async_=False)
-            rtcp_sink = _make("udpsink", socket=rtcp, close_socket=False, host=host, port=rtcp_port, sync=False,
-                              async_=False)
-            queue = _make("queue", max_size_buffers=20, leaky=2)
+            src, rtcp_src = receiver(rtp, caps), receiver(rtcp)
+            sink, rtcp_sink = sender(rtp, host, rtp_port), sender(rtcp, host, rtcp_port)
+            queue = make("queue", max_size_buffers=20, leaky=2)
             leg.elements = [src, rtcp_src, sink, rtcp_sink, queue]
             for element in leg.elements:
                 self.pipe.add(element)
@@ -341,9 +280,7 @@ class Composer:
             self.mixer.release_request_pad(leg.mixer_pad)
         for pad in leg.rtpbin_pads:
             self.rtpbin.release_request_pad(pad)
-        for sock in leg.sockets:
-            sock.close()
-        self.ports.give(leg.port)
+        self.ports.give(leg.ports)
         if closing is not None:
             closing.close()
         log.info("%s %s: video removed", self.number, room)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 
-from gi.repository import Gst
+from .gst import Ports, make, receiver, sender  # first: it asks for GStreamer 1.0
 
-from .video import Ports, _make
+from gi.repository import Gst  # noqa: E402 (isort: skip)
 
 log = logging.getLogger("gbtt-bridge.voice")
 
@@ -25,14 +25,14 @@ class Voice:
 
     def __init__(self, room: str, ports: Ports, decode: str, caps: str, room_addr: tuple[str, int, int],
                  on_level):
+        """`on_level(db)`: the room's level, every 100 ms."""
         self.room, self.ports, self.on_level = room, ports, on_level
-        self.level_db = -127.0
         self.pipe = None
         self.outer = ports.take()  # facing the room (through the relay)
         try:
             self.inner = ports.take()  # facing Janus
         except OSError:
-            self._give(self.outer)
+            ports.give(self.outer)
             raise
         self.decode, self.caps, self.room_addr = decode, caps, room_addr
 
@@ -49,24 +49,16 @@ class Voice:
         (_, out_rtp, out_rtcp), (_, in_rtp, in_rtcp) = self.outer, self.inner
         room_ip, room_port, room_rtcp = self.room_addr
         self.pipe = Gst.Pipeline.new(f"voice-{self.room}")
-        from_room = _make("udpsrc", socket=out_rtp, close_socket=False, caps=Gst.Caps.from_string(self.caps))
-        tee = _make("tee")
-        q_fwd = _make("queue", max_size_buffers=50, leaky=2)
-        to_janus = _make("udpsink", socket=in_rtp, close_socket=False, host=janus_ip, port=janus_port, sync=False,
-                         async_=False)
-        q_level = _make("queue", max_size_buffers=50, leaky=2)
+        from_room, to_janus = receiver(out_rtp, self.caps), sender(in_rtp, janus_ip, janus_port)
+        tee = make("tee")
+        q_fwd = make("queue", max_size_buffers=50, leaky=2)
+        q_level = make("queue", max_size_buffers=50, leaky=2)
         measure = Gst.parse_bin_from_description(
             f"{self.decode} ! audioconvert ! level interval={100 * Gst.MSECOND} post-messages=true ! "
             "fakesink sync=false async=false", True)
-        from_janus = _make("udpsrc", socket=in_rtp, close_socket=False)
-        to_room = _make("udpsink", socket=out_rtp, close_socket=False, host=room_ip, port=room_port, sync=False,
-                        async_=False)
-        rtcp_in = _make("udpsrc", socket=out_rtcp, close_socket=False)
-        rtcp_to_janus = _make("udpsink", socket=in_rtcp, close_socket=False, host=janus_ip, port=janus_port + 1,
-                              sync=False, async_=False)
-        rtcp_back = _make("udpsrc", socket=in_rtcp, close_socket=False)
-        rtcp_to_room = _make("udpsink", socket=out_rtcp, close_socket=False, host=room_ip, port=room_rtcp,
-                             sync=False, async_=False)
+        from_janus, to_room = receiver(in_rtp), sender(out_rtp, room_ip, room_port)
+        rtcp_in, rtcp_to_janus = receiver(out_rtcp), sender(in_rtcp, janus_ip, janus_port + 1)
+        rtcp_back, rtcp_to_room = receiver(in_rtcp), sender(out_rtcp, room_ip, room_rtcp)
         for element in (from_room, tee, q_fwd, to_janus, q_level, measure, from_janus, to_room, rtcp_in,
                         rtcp_to_janus, rtcp_back, rtcp_to_room):
             self.pipe.add(element)
@@ -90,8 +82,7 @@ class Voice:
             return
         rms = s.get_value("rms")
         if rms:
-            self.level_db = max(rms)
-            self.on_level(self, self.level_db)
+            self.on_level(max(rms))
 
     def _error(self, _bus, message) -> None:
         err, _debug = message.parse_error()
@@ -102,11 +93,5 @@ class Voice:
             self.pipe.set_state(Gst.State.NULL)
             self.pipe.get_bus().remove_signal_watch()
             self.pipe = None
-        self._give(self.outer)
-        self._give(self.inner)
-
-    def _give(self, pair) -> None:
-        port, rtp, rtcp = pair
-        rtp.close()
-        rtcp.close()
-        self.ports.give(port)
+        self.ports.give(self.outer)
+        self.ports.give(self.inner)

@@ -20,7 +20,7 @@ from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .conference import meeting_room_id, rehearsal_room_id, room_pin
 
 PROGRAM = Path(__file__).resolve().parents[2] / "bridge"
-MODULES = ("__init__", "sdp", "janus_client", "service", "control", "video", "tiles", "voice", "speakers")
+MODULES = ("__init__", "sdp", "janus_client", "service", "control", "gst", "video", "tiles", "voice", "speakers")
 LIB_DIR = "/usr/local/lib/gbtt-bridge"
 CONFIG = "/etc/gbtt/bridge/bridge.json"
 USER = "gbtt-bridge"
@@ -61,7 +61,8 @@ def audio_decoders() -> dict[str, str]:
     return {c.janus: c.gst_decode for c in CODECS.values() if c.kind == "audio" and c.gst_decode}
 
 
-VIDEO_PACKAGES = ("python3-gst-1.0", "gstreamer1.0-plugins-base", "gstreamer1.0-plugins-good")
+# GStreamer for the sound's levels and the pictures; each codec's own plugins come from its entry
+GSTREAMER_PACKAGES = ("python3-gst-1.0", "gstreamer1.0-plugins-base", "gstreamer1.0-plugins-good")
 
 
 REHEARSAL_TITLE = "Tổng duyệt - mọi điểm cầu"
@@ -116,8 +117,7 @@ def build(ctx) -> ComponentState:
                         restart=restart) for name in MODULES]
     return ComponentState(
         name="multipoint_bridge",
-        packages=["python3-venv", *VIDEO_PACKAGES,
-                  *sorted({p for c in CODECS.values() if c.kind == "video" for p in c.gst_packages})],
+        packages=["python3-venv", *GSTREAMER_PACKAGES, *sorted({p for c in CODECS.values() for p in c.gst_packages})],
         users=[USER],
         files=[
             *program,
