@@ -70,13 +70,40 @@ def _refuse(message: str) -> None:
     raise RuntimeError(message)
 
 
+_FREEZES: dict[tuple[str, str], dict] = {}  # (host, component): its change freeze, learnt once per run
+_AHEAD: dict[str, set[str]] = {}  # host: the packages the run's first step installs there
+
+
+def freeze_of(component: str) -> dict:
+    """The change freeze of Art. 7.5.b on this host for `component` (an override is logged and shown once)."""
+    key = (host.name, component)
+    if key not in _FREEZES:
+        _FREEZES[key] = status(host.data.gbtt_inventory, model_host(), "pyinfra", component,
+                               override=host.data.get("gbtt_freeze_override"), lab=host.data.get("gbtt_lab") is True,
+                               drill=str(host.data.get("gbtt_freeze_in_lab", "")).lower() in ("1", "true", "yes"))
+        if _FREEZES[key]["overridden"]:
+            host.log(_FREEZES[key]["message"], logger.warning)
+    return _FREEZES[key]
+
+
+def packages_ahead(components: list[str]) -> None:
+    """The first step of a run (the playbook's first play): the missing packages of all the components this
+    run applies on this host that are not frozen, in one step, on every host at once (component by component
+    they would install one host group after another). Each component then applies the rest of its state as
+    on a fresh host, and does not install again."""
+    states = {c: desired(c) for c in components}
+    held = host.get_fact(HostFacts, spec=json.dumps(spec_of(*states.values()), sort_keys=True))
+    missing = list(dict.fromkeys(p for c, s in states.items() if not freeze_of(c)["frozen"]
+                                 for p in drift(held, s).packages))
+    _AHEAD[host.name] = set(missing)
+    if missing:
+        apt.packages(name="packages of all the host's components", packages=missing, update=True,
+                     cache_time=86400, no_recommends=True)
+
+
 def apply(component: str) -> None:
     s = desired(component)
-    freeze = status(host.data.gbtt_inventory, model_host(), "pyinfra", component,
-                    override=host.data.get("gbtt_freeze_override"), lab=host.data.get("gbtt_lab") is True,
-                    drill=str(host.data.get("gbtt_freeze_in_lab", "")).lower() in ("1", "true", "yes"))
-    if freeze["overridden"]:
-        host.log(freeze["message"], logger.warning)
+    freeze = freeze_of(component)
     # one call learns what the host holds; only what differs is applied (everything when a package is missing)
     differs = drift(host.get_fact(HostFacts, spec=json.dumps(spec_of(s), sort_keys=True)), s)
     if freeze["frozen"]:  # Art. 7.5.b: only looked at; refused if anything would change
@@ -87,7 +114,8 @@ def apply(component: str) -> None:
     todo = differs.plan(s)
     if not todo["any"]:
         return
-    if todo["packages"]:  # the package lists are refreshed only when a package is missing, as the role does
+    if todo["packages"] and not set(differs.packages) <= _AHEAD.get(host.name, set()):
+        # the package lists are refreshed only when a package is missing, as the role does
         apt.packages(name="packages", packages=s.packages, update=True, cache_time=86400, no_recommends=True)
     for user in todo["users"]:
         server.user(name=f"system user {user}", user=user, system=True, shell=SYSTEM_USER["shell"],

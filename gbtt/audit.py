@@ -2,7 +2,9 @@
 periodic inspection): every component's files exactly as the inventory
 renders them, packages and services, the firewall and listening sockets,
 time synchronised from the model's NTP sources, no package's default secret
-left, and each service answering its protocol from where its users are.  Prints a
+left, each service answering its protocol from where its users are, and each
+TLS port's certificate verified by the province's CA from a bridge room, with
+its days left.  Prints a
 table, writes a dated JSON report and its minutes (.docx, gbtt/minutes.py),
 exit 1 if anything fails."""
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from .checks import check_applied, check_no_default_secrets, gather, secrets_commands
 from .checks.common import READS as common_reads
+from .checks.certificates import check_certificates, tls_ports
 from .checks.common import check_common, check_time_synchronised
 from .components import COMPONENTS, check, check_reads
 from .desired import host_state
@@ -34,7 +37,7 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
         name = next((h.name for h in hosts if group in h.groups), None) if group else None
         return remote(name) if name else None
 
-    def checks_for(h, comps, facts):
+    def checks_for(h, comps, facts, tls):
         addr = h.vars["ansible_host"]
         yield "common", lambda: check_common(remote(h.name), h.name, lab=lab, inventory=inventory, facts=facts)
         yield "time", lambda: check_time_synchronised(remote(h.name), facts=facts)
@@ -50,9 +53,12 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
                 group = COMPONENTS[name].peer
                 yield name, lambda fn=fn, group=group: fn(remote(h.name), h.name, lab, addr, inventory=inventory,
                                                           facts=facts, **({"peer": peer(group)} if group else {}))
+        if tls:  # as a bridge room sees them: verified by the province's CA, days left
+            yield "certificate", lambda: check_certificates(peer("rooms") or remote(h.name), addr, tls, inventory)
 
     def run(h):
-        comps = host_state(inventory, h.name, lab=lab).components
+        state = host_state(inventory, h.name, lab=lab)
+        comps = state.components
         reads = [*common_reads, *(r for c in comps.values() for r in secrets_commands(c)),
                  *(r for name in comps if name != "common" for r in check_reads(name))]
         try:  # one call learns what every check below compares with the model
@@ -60,10 +66,11 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
         except Exception as exc:  # a host that does not answer: one finding, not one per component
             return [{"host": h.name, "component": "reachable", "ok": False, "detail": _first_line(exc)}]
         rows = []
-        for component, run_check in checks_for(h, comps, facts):
+        for component, run_check in checks_for(h, comps, facts, tls_ports(state)):
             try:
-                run_check()
-                rows.append({"host": h.name, "component": component, "ok": True, "detail": ""})
+                detail = run_check()
+                rows.append({"host": h.name, "component": component, "ok": True,
+                             "detail": detail if isinstance(detail, str) else ""})
             except Exception as exc:  # a failed check is a finding
                 rows.append({"host": h.name, "component": component, "ok": False, "detail": _first_line(exc)})
         return rows

@@ -89,6 +89,19 @@ def check_reads(name: str) -> tuple[str, ...]:
     return getattr(importlib.import_module(f"gbtt.checks.{name}"), "READS", ()) if COMPONENTS[name].probe else ()
 
 
+def run_by_tags(run_tags, skip_tags) -> list[str]:
+    """The Linux components an Ansible run applies with these tags (`ansible_run_tags`,
+    `ansible_skip_tags`): those of its plays, tagged with each component's name and `tags`."""
+    run, skip = set(run_tags or ("all",)), set(skip_tags or ())
+    return [c.name for c in COMPONENTS.values() if c.linux and ({"all", "tagged"} & run or {c.name, *c.tags} & run)
+            and not {c.name, *c.tags} & skip]
+
+
+# The playbook's first play: every host's packages of all its components in one step, on every host at once
+# (component by component, the plays would install them one host group after another).
+PACKAGES_PLAY = "Packages of all the components of each host, on every host at once"
+
+
 def playbook() -> str:
     """playbooks/site.yml, rendered from the table (one play per host pattern,
     its components in the table's order, each tagged with its name)."""
@@ -99,6 +112,12 @@ def playbook() -> str:
              "# Rendered from gbtt/components.py (`gbtt new-component --playbook`): edit the table, not this file.",
              "# Huawei VRP: rendered by `gbtt render` for VNPT to apply; no collection of the `ansible`",
              "# package speaks to it."]
+    linux = [c for c in COMPONENTS.values() if c.linux]
+    tags = list(dict.fromkeys(t for c in linux for t in (c.name, *c.tags)))
+    lines += [f"- name: {json.dumps(PACKAGES_PLAY)}", f"  hosts: {COMPONENTS['common'].hosts}", "  gather_facts: false",
+              "  tasks:", "    - name: Packages of the components this run applies",
+              "      ansible.builtin.import_role:", "        name: gbtt_component", "        tasks_from: packages",
+              f"      tags: [{', '.join(tags)}]", ""]
     plays: dict[str, list[Component]] = {}
     for c in COMPONENTS.values():
         plays.setdefault(c.hosts, []).append(c)

@@ -15,7 +15,7 @@ from .documents import Letterhead, write_docx
 
 # the audit's rows that are not components of the model
 ITEMS = {"time": "đồng bộ thời gian (NTP)", "secrets": "mật khẩu mặc định của phần mềm",
-         "reachable": "kết nối quản trị (SSH)"}
+         "reachable": "kết nối quản trị (SSH)", "certificate": "chứng thư số TLS"}
 
 
 def item(component: str) -> str:

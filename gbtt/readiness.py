@@ -70,6 +70,15 @@ def last_audit(folder: Path | None) -> tuple[dict[str, list[dict]], str | None, 
     return {}, None, None
 
 
+def certificate_cell(row: dict | None) -> str:
+    """The audit's certificate check of a host (gbtt/checks/certificates.py) in words: the days left per port."""
+    if row is None:
+        return "—"
+    if not row["ok"]:
+        return f"Không đạt: {row['detail']}"
+    return "; ".join(f"cổng {port}: còn {days} ngày" for port, days in re.findall(r"(\d+): (\d+) days left", row["detail"]))
+
+
 def _when(inv, iso: str | None) -> str:
     return local(inv, dt.datetime.fromisoformat(iso)) if iso else ""
 
@@ -122,12 +131,16 @@ def page_html(inv, page: Path, preflight_dir: Path | None, audit_dir: Path | Non
     out += [f"<h2>Máy chủ và thiết bị: kiểm tra định kỳ gần nhất (gbtt audit, Điều 5.5)"
             f"{' — ' + e(_when(inv, when)) if when else ''}</h2>"]
     if audited:
-        out.append("<table id=\"hosts\"><tr><th>Máy chủ, thiết bị</th><th>Kết quả</th><th>Báo cáo</th></tr>")
+        out.append("<table id=\"hosts\"><tr><th>Máy chủ, thiết bị</th><th>Kết quả</th>"
+                   "<th>Chứng thư số TLS (ngày còn hạn)</th><th>Báo cáo</th></tr>")
         for host, rows in sorted(audited.items()):
             bad = [r for r in rows if not r["ok"]]
             verdict = "Đạt" if not bad else "Không đạt: " + "; ".join(f"{item(r['component'])} ({r['detail']})" for r in bad)
+            cert = next((r for r in rows if r["component"] == "certificate"), None)
             out.append(f'<tr data-host="{e(host)}" data-ok="{"false" if bad else "true"}"><td>{e(host)}</td>'
-                       f'<td class="{"bad" if bad else "ok"}">{e(verdict)}</td><td>{_link(report, page)}</td></tr>')
+                       f'<td class="{"bad" if bad else "ok"}">{e(verdict)}</td>'
+                       f'<td class="{"" if cert is None else "ok" if cert["ok"] else "bad"}">{e(certificate_cell(cert))}</td>'
+                       f'<td>{_link(report, page)}</td></tr>')
         out.append("</table>")
     else:
         out.append("<p>Chưa có kết quả kiểm tra định kỳ.</p>")

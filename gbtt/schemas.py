@@ -37,6 +37,7 @@ FORMATS = {
     "timezone": "an IANA time zone, e.g. 'Asia/Ho_Chi_Minh'",
     "moment": "a date and time with its UTC offset, e.g. 2026-12-07T08:00:00+07:00",
     "interface_address": "an IPv4 address with its prefix length, e.g. '10.52.19.1/26'",
+    "ec_private_key": "a P-256 private key in PEM, as `gbtt vault fill` makes",
 }
 
 
@@ -62,7 +63,19 @@ _CHECKS = {
     "timezone": _is_timezone,
     "moment": lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None,
     "interface_address": lambda v: "/" in v and ipv4.interface(v),
+    "ec_private_key": lambda v: _is_p256_key(v),
 }
+
+
+def _is_p256_key(value: str) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key  # noqa: PLC0415
+
+    try:
+        key = load_pem_private_key(value.encode(), None)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
 
 
 def _make_check(name):

@@ -1,4 +1,5 @@
-"""Creating the inventory's secrets: random values for whatever the vault lacks."""
+"""Creating the inventory's secrets: random values for whatever the vault lacks (and a new key
+for the province's CA)."""
 from __future__ import annotations
 
 import secrets as _random
@@ -37,6 +38,11 @@ def fill_vault(root: Path) -> list[str]:
         if not data.get(name):
             data[name] = _random.token_urlsafe(nbytes)
             added.append(name)
+    if not data.get("pki_ca_key"):
+        from .pki import new_ca_key  # noqa: PLC0415
+
+        data["pki_ca_key"] = new_ca_key()
+        added.append("pki_ca_key")
     passwords = data.setdefault("sip_passwords", {})
     for ep_id in _sip_endpoint_ids(root):
         if ep_id not in passwords:

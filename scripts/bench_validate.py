@@ -36,6 +36,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from gbtt.pki import new_ca_key  # noqa: E402
 from gbtt.vault import encrypt  # noqa: E402
 
 PROVINCES = 34
@@ -107,7 +108,7 @@ def generate(root: Path, rooms: int) -> None:
     network.update({"management_subnet": str(mgmt), "devices": devices, "links": links})
     dump("network.yml", network)
     secrets = {"sip_passwords": passwords, "probe_sip_password": "p" * 24, "bridge_sip_password": "b" * 24, "turn_static_secret": "s" * 32, "janus_admin_secret": "a" * 24,
-               "janus_api_secret": "b" * 24}
+               "janus_api_secret": "b" * 24, "pki_ca_key": new_ca_key()}
     (root / "vault.yml").write_bytes(encrypt(yaml.safe_dump(secrets).encode()))
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import REAL
-from gbtt.components import COMPONENTS, builder, check, playbook
+from gbtt.components import COMPONENTS, builder, check, playbook, run_by_tags
 from gbtt.desired import host_state
 from gbtt.hostinventory import managed_hosts
 from gbtt.inventory import load
@@ -46,6 +46,17 @@ def test_every_role_and_builder_is_in_the_table():
 def test_the_playbook_is_the_one_the_table_renders():
     assert (REPO / "playbooks/site.yml").read_text(encoding="utf-8") == playbook(), \
         "playbooks/site.yml is stale: run `gbtt new-component --playbook`"
+
+
+def test_the_packages_play_installs_only_what_the_runs_tags_apply():
+    linux = [n for n, c in COMPONENTS.items() if c.linux]
+    assert run_by_tags(["all"], []) == linux == run_by_tags(None, None)
+    assert run_by_tags(["network"], []) == ["linux_router"]  # vendor gear has no packages to install
+    assert run_by_tags(["conference", "turn"], []) == ["turn", "conference"]
+    assert run_by_tags(["all"], ["room_pc", "network"]) == [n for n in linux if n not in ("room_pc", "linux_router")]
+    assert run_by_tags(["nothing_of_ours"], []) == []
+    text = playbook()
+    assert text.index("tasks_from: packages") < text.index("- role: common")  # before any component's play
 
 
 def test_every_linux_host_gets_common_first_and_its_role():

@@ -73,6 +73,10 @@ def test_pyinfra_deploys_a_fresh_host_then_changes_nothing(by_pyinfra, host):
     first, second = by_pyinfra
     out = first.stdout + first.stderr
     assert first.returncode == 0 and re.search(rf"\[{host}\]\s+Success", out), out[-4000:]
+    # every component's packages in the run's first step, on all five hosts at once; no component installs again
+    first_op = re.search(r"--> Starting operation: (.+?)\s*\n((?:\s+\[.+\n)+)", out)
+    assert first_op and first_op[1] == "packages of all the host's components" and host in first_op[2], out[:4000]
+    assert not re.search(r"^\s+\w+ \| packages\s", out, re.M), out[-4000:]
     assert pyinfra_changes(second.stdout + second.stderr) == 0, second.stdout[-4000:]
 
 

@@ -65,6 +65,9 @@ def test_the_browser_shows_what_the_reports_say(tmp_path):
         {"room": "an-lao-pc", "ok": False, "checks": []}, {"room": "quy-nhon-pc", "ok": True, "checks": []}]}))
     (aud / "audit-lab-20261206T000000Z.json").write_text(json.dumps({"when": "2026-12-06T00:00:00+00:00", "results": [
         {"host": "mcu-sip-01", "component": "sip_registrar", "ok": True, "detail": ""},
+        {"host": "mcu-sip-01", "component": "certificate", "ok": True, "detail": "5061: 301 days left"},
+        {"host": "mcu-turn-01", "component": "certificate", "ok": False,
+         "detail": "5349: unverified: self-signed certificate"},
         {"host": "r-an-lao", "component": "linux_router", "ok": False, "detail": "the ACL towards the centre is not loaded"}]}))
     reh = tmp_path / "rehearsal"
     reh.mkdir()
@@ -99,7 +102,9 @@ def test_the_browser_shows_what_the_reports_say(tmp_path):
     upcoming = [m.id for m in sorted(meetings(INV), key=lambda m: m.start) if m.end > NOW]
     assert [k for kind, k in by if kind == "data-meeting"] == upcoming and upcoming
     # the hosts of the newest audit
-    assert by[("data-host", "mcu-sip-01")]["cells"][1] == "Đạt"
+    assert by[("data-host", "mcu-sip-01")]["cells"][1:3] == ["Đạt", "cổng 5061: còn 301 ngày"]  # certificate expiry
+    assert by[("data-host", "mcu-turn-01")]["cells"][2] == "Không đạt: 5349: unverified: self-signed certificate"
+    assert by[("data-host", "r-an-lao")]["cells"][2] == "—"  # serves no TLS
     assert by[("data-host", "r-an-lao")]["cells"][1] == ("Không đạt: bộ định tuyến biên (Linux) "
                                                           "(the ACL towards the centre is not loaded)")
     assert 'id="topology"' in dom and "<svg" in dom

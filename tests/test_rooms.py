@@ -10,6 +10,7 @@ import pytest
 
 from conftest import REAL
 from gbtt.desired import host_state
+from gbtt.pki import ca_certificate
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone, tone_marks
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
@@ -181,6 +182,8 @@ def test_hardware_codec_provisioning_matches_the_model(site, ep):
         assert (p["qos.tosType"], p["qos.diffServ.audio"], p["qos.diffServ.video"]) == \
             ("DiffServ", qos["audio"], qos["video"])
         assert p["device.local.roomName"] == INV.sites[site]["name"]
+        # the province's CA (production's, from the vault's key), its line breaks kept through XML
+        assert p["sec.TLS.customCaCert.1"] == ca_certificate(INV, False, INV.secrets).strip()
     else:
         f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.xconfig"]
         p = cisco_params(f.content)

@@ -28,10 +28,7 @@ class Janus:
         self.timeout = timeout
         self.on_event = on_event or (lambda event: None)
         if url.startswith("https"):
-            self.tls = ssl.create_default_context(cafile=cafile)
-            if cafile is None:  # the centre's certificates are self-signed until its PKI (issue 13)
-                self.tls.check_hostname = False
-                self.tls.verify_mode = ssl.CERT_NONE
+            self.tls = ssl.create_default_context(cafile=cafile)  # the province's CA (gbtt/pki.py)
         else:
             self.tls = None
         self.session: int | None = None

@@ -8,6 +8,7 @@ import ipaddress
 
 import jinja2
 
+from .. import pki
 from ..hostinventory import LAB_GATEWAY, ManagedHost, lab_address, managed_hosts
 from ..meetings import now_utc
 from .knobs import for_component
@@ -81,3 +82,19 @@ class HostContext:
 
     def render(self, template: str, **values) -> str:
         return render_template(template, host=self.host.name, **values)
+
+    # -- certificates (gbtt/pki.py) ----------------------------------------
+    def ca_certificate(self) -> str:
+        return pki.ca_certificate(self.inv, self.lab, lambda: self.secrets)
+
+    def tls_files(self, component: str, restart: list[str], dns_names: tuple[str, ...] = ()) -> list:
+        """The certificate (with the CA's after it) and key this host serves `component`'s TLS with:
+        /etc/gbtt/pki/<component>.crt and .key (the key readable by the ssl-cert group)."""
+        from .model import FileSpec
+
+        domain = self.inv.province["sip_domain"]
+        issued = pki.issue(self.inv, self.lab, lambda: self.secrets, self.host.name,
+                           [self.host.name, f"{self.host.name}.{domain}", *dns_names], [self.address], self.now)
+        return [FileSpec(f"{pki.PKI_DIR}/{component}.crt", issued.certificate, restart=restart),
+                FileSpec(f"{pki.PKI_DIR}/{component}.key", issued.key, mode="0640", group="ssl-cert", secret=True,
+                         restart=restart)]

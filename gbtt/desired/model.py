@@ -19,6 +19,7 @@ class Port:
     ports: str  # "5060" or "30000-30999"
     sources: str  # name of a source set of the firewall: management, rooms, centre, any, or a host role
     comment: str
+    tls: bool = False  # a TLS server presenting the certificate the province's CA issued (gbtt/pki.py; the audit verifies it)
 
 
 @dataclass

@@ -70,6 +70,11 @@ class Lab:
         return self.state_dir / "id_ed25519"
 
     @property
+    def ca_certificate(self) -> Path:
+        """The lab CA's certificate (gbtt/pki.py), for this machine's clients (curl --cacert, the tests)."""
+        return self.state_dir / "pki" / "ca.crt"
+
+    @property
     def known_hosts(self) -> Path:
         """The lab hosts' SSH host keys, read from each container (podman exec), not from the network."""
         return self.state_dir / "known_hosts"
@@ -283,6 +288,7 @@ def write_state(lab: Lab, profile: str, image: str, hosts: list[LabHost]) -> Non
         "network": lab.network,
         "key": str(lab.key),
         "known_hosts": str(lab.known_hosts),
+        "ca_certificate": str(lab.ca_certificate),
         "hosts": {h.name: h.address for h in hosts},
     }
     (lab.state_dir / "state.json").write_text(json.dumps(state, indent=2) + "\n")
@@ -293,6 +299,16 @@ def write_state(lab: Lab, profile: str, image: str, hosts: list[LabHost]) -> Non
                   # one connection per host, shared by the commands of the checks (audit, preflight, tests)
                   "  ControlMaster auto", f"  ControlPath {lab.state_dir / 'cm-%C'}", "  ControlPersist 60s"]
     (lab.state_dir / "ssh_config").write_text("\n".join(lines) + "\n")
+    write_ca(lab)
+
+
+def write_ca(lab: Lab) -> None:
+    """The lab's CA (its key derived from lab/pki-lab-seed.txt, gbtt/pki.py): its certificate written
+    for this machine's clients; the deploys put it on every lab host and issue the hosts' certificates."""
+    from ..pki import ca_certificate  # noqa: PLC0415
+
+    lab.ca_certificate.parent.mkdir(parents=True, exist_ok=True)
+    lab.ca_certificate.write_text(ca_certificate(load_valid(lab.inventory), True, dict))
 
 
 def up(lab: Lab, profile: str, log=print) -> list[LabHost]:

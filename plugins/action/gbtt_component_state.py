@@ -10,7 +10,10 @@ components take theirs from that.  As pyinfra does, what the host holds is
 learnt before anything is applied.
 
 Sets the host facts `_gbtt_state`, `_gbtt_freeze` and `_gbtt_todo` for the
-component (and `_gbtt_host_plan` for the others).  Run it with `no_log: true`:
+component (and `_gbtt_host_plan` for the others).  Without a component (the
+playbook's first play, tasks/packages.yml): `_gbtt_ahead`, the packages missing
+of the components this run applies (by its tags) that are not frozen, so that
+every host installs them in one step, all hosts at once.  Run it with `no_log: true`:
 the state holds the vault's secrets."""
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from ansible.plugins.action import ActionBase
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("component", "host", "inventory", "lab", "address", "freeze_override", "drill"))
+    _VALID_ARGS = frozenset(("component", "host", "inventory", "lab", "address", "freeze_override", "drill",
+                             "run_tags", "skip_tags"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -30,8 +34,17 @@ class ActionModule(ActionBase):
         key = [args["host"], args["inventory"], bool(args.get("lab")), args.get("address") or "",
                args.get("freeze_override") or "", bool(args.get("drill"))]
         plan = task_vars.get("_gbtt_host_plan") or {}
-        if plan.get("key") != key or args["component"] not in plan.get("components", {}):
+        if plan.get("key") != key or (args.get("component") or "common") not in plan.get("components", {}):
             plan = self._host_plan(args, task_vars, key)
+        if not args.get("component"):
+            from gbtt.components import run_by_tags
+
+            run = [name for name in run_by_tags(args.get("run_tags"), args.get("skip_tags")) if name in plan["components"]]
+            missing = [p for name in run if not plan["components"][name]["freeze"]["frozen"]
+                       for p in plan["components"][name]["missing"]]
+            result.update(changed=False, ansible_facts={"_gbtt_host_plan": plan,
+                                                        "_gbtt_ahead": list(dict.fromkeys(missing))})
+            return result
         mine = plan["components"].get(args["component"])
         if mine is None:
             raise AnsibleActionFail(f"{args['host']} does not run component '{args['component']}' "
@@ -68,5 +81,5 @@ class ActionModule(ActionBase):
         if held.get("failed"):
             raise AnsibleActionFail(f"gbtt_host_facts: {held.get('msg', held)}")
         return {"key": key, "components": {
-            name: {"state": asdict(s), "freeze": freezes[name], "todo": drift(held["host_facts"], s).plan(s)}
-            for name, s in states.items()}}
+            name: {"state": asdict(s), "freeze": freezes[name], "todo": d.plan(s), "missing": d.packages}
+            for name, s in states.items() for d in (drift(held["host_facts"], s),)}}

@@ -1,9 +1,11 @@
 """`common`: what every Linux host of the system gets: time from the
 province's NTP sources (chrony), a firewall that opens only the ports the
 host's components declare and only to the networks that need them
-(nftables), SSH hardening and bounded journald storage."""
+(nftables), SSH hardening, bounded journald storage, and the province's CA
+certificate (gbtt/pki.py)."""
 from __future__ import annotations
 
+from ...pki import CA_FILE
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 
 SSH = Port("tcp", "22", "management", "SSH from the operators' management networks")
@@ -28,6 +30,8 @@ def build(ctx, ports: list[Port]) -> ComponentState:
                  validate="/usr/sbin/sshd -t -f %s", restart=["ssh:reload"]),
         FileSpec("/etc/systemd/journald.conf.d/gbtt.conf", ctx.render("common/journald.conf.j2", **knobs),
                  restart=["systemd-journald"]),
+        # the province's CA: what the host's clients and gbtt's probes verify the central TLS services against
+        FileSpec(CA_FILE, ctx.ca_certificate()),
     ]
     if ctx.lab:
         # A container may not set the clock: chrony runs with -x (keeps time, does not steer it).

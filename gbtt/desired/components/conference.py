@@ -144,6 +144,7 @@ def build(ctx) -> ComponentState:
                 "conference/janus.plugin.audiobridge.jcfg.j2", rooms=rooms,
                 admin_key=_derived(secrets["janus_admin_secret"], "audiobridge-admin-key")[:32], **common),
                 mode="0640", secret=True, restart=restart),
+            *ctx.tls_files("conference", ["nginx"]),
             FileSpec("/etc/nginx/nginx.conf", ctx.render(
                 "conference/nginx.conf.j2", management=management, rooms=ctx.source_sets()["rooms"],
                 codecs=codec_acl, provisioning_dir=PROVISIONING_DIR, background_dir=BACKGROUND_DIR,
@@ -154,7 +155,7 @@ def build(ctx) -> ComponentState:
         ],
         services=[ServiceSpec("janus"), ServiceSpec("nginx")],
         ports=[
-            Port("tcp", str(knobs["janus_https_port"]), "rooms", "Janus API and WebSockets over TLS (nginx)"),
+            Port("tcp", str(knobs["janus_https_port"]), "rooms", "Janus API and WebSockets over TLS (nginx)", tls=True),
             Port("tcp", str(knobs["janus_https_port"]), "management",
                  "the operators: readiness page, Janus admin (nginx allows them these paths only)"),
             Port("udp", f"{host['rtp_ports']['min']}-{host['rtp_ports']['max']}", "rooms", "WebRTC media of the rooms"),

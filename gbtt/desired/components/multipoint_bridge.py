@@ -16,6 +16,7 @@ from pathlib import Path
 from ...codecs import CODECS
 from ...lab.aptcache import PORT as APT_CACHE_PORT, WHEELS_PATH
 from ...meetings import meetings
+from ...pki import CA_FILE
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .conference import meeting_room_id, rehearsal_room_id, room_pin
 
@@ -95,7 +96,7 @@ def build(ctx) -> ComponentState:
                 "password": ctx.secrets["bridge_sip_password"], "registrar": ctx.addr(registrar.address),
                 "registrar_port": ctx.defaults("sip_registrar")["kamailio_sip_port"]},
         "janus": {"url": f"https://{ctx.addr(conference.address)}:{ctx.defaults('conference')['janus_https_port']}/janus",
-                  "api_secret": ctx.secrets["janus_api_secret"]},
+                  "api_secret": ctx.secrets["janus_api_secret"], "cafile": CA_FILE},
         "control_port": knobs["multipoint_bridge_control_port"],
         "media_ports": [int(p) for p in knobs["multipoint_bridge_media_ports"].split("-")],
         "video": {"codecs": video_codecs()},

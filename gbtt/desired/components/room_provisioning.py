@@ -43,7 +43,7 @@ def provisioning_files(ctx, web_group: str) -> tuple[list[FileSpec], list[dict]]
                              room_name=ctx.inv.sites[site]["name"],
                              sip_port=registrar["kamailio_sip_port"], password=ctx.secrets["sip_passwords"][ep["id"]],
                              expires=ctx.defaults("room_pc")["baresip_register_interval"], qos=qos,
-                             codecs=CODECS,
+                             codecs=CODECS, ca_certificate=ctx.ca_certificate(),
                              call_rate=profile["video"]["kbps"] + profile["audio"]["kbps"])
         files.append(FileSpec(f"{PROVISIONING_DIR}/{ep['id']}/{ep['id']}.{suffix}", content, mode="0640",
                               group=web_group, secret=True))

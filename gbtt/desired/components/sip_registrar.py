@@ -40,6 +40,7 @@ def build(ctx) -> ComponentState:
         files=[
             FileSpec("/etc/kamailio/gbtt-passwords.cfg", ctx.render("sip_registrar/passwords.cfg.j2", accounts=accounts),
                      mode="0640", group="kamailio", secret=True, restart=restart),
+            *ctx.tls_files("sip_registrar", restart, dns_names=(ctx.inv.province["sip_domain"],)),
             FileSpec("/etc/kamailio/tls.cfg", ctx.render("sip_registrar/tls.cfg.j2", **knobs), restart=restart),
             FileSpec("/etc/systemd/system/kamailio.service.d/gbtt.conf",
                      ctx.render("sip_registrar/kamailio.service.conf.j2", **knobs), restart=["daemon-reload", *restart]),
@@ -56,6 +57,6 @@ def build(ctx) -> ComponentState:
         ports=[
             Port("udp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over UDP from the rooms"),
             Port("tcp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over TCP from the rooms"),
-            Port("tcp", str(knobs["kamailio_tls_port"]), "rooms", "SIP over TLS from the rooms"),
+            Port("tcp", str(knobs["kamailio_tls_port"]), "rooms", "SIP over TLS from the rooms", tls=True),
         ],
     )
