@@ -20,17 +20,25 @@ def device_set(ctx, knobs: dict) -> dict:
 
 
 HEARD_DIR = "/run/gbtt-baresip"  # the lab: what the room hears, decoded, per call (baresip's sndfile; gbtt rehearse)
-# The lab's tones: 310 Hz + 20 Hz x the marks of a Golomb ruler (every difference of two marks is
-# different), so that no product of the mix's distortion (f1 + f2 - f3, 2 f1 - f2: odd multiples of
-# 10 Hz, as the tones) lands on a tone, and no f1 +- f2 (even multiples) either. 20 marks: 310-5970 Hz,
-# within what the lab's codecs carry (opus; G.722 and the mixer at 16 kHz, up to 7 kHz).
+# The lab's tones, one per room PC the lab runs (baresip; the hardware codecs are not emulated):
+# 310 Hz + 20 Hz x the marks of a Golomb ruler (every difference of two marks is different), so that no
+# product of the mix's distortion (f1 + f2 - f3, 2 f1 - f2: odd multiples of 10 Hz, as the tones) lands on
+# a tone, and no f1 +- f2 (even multiples) either. The shortest ruler below for the count is used: 13 room
+# PCs sound from 310 to 2910 Hz, at least 40 Hz apart, far below G.722's 4 kHz band edge (a 4190 Hz tone
+# reached a G.722 room at -52 dBFS through its upper band) and where every codec of the lab carries most.
 TONE_BASE, TONE_STEP = 310, 20
-GOLOMB_20 = (0, 1, 8, 11, 68, 77, 94, 116, 121, 156, 158, 179, 194, 208, 212, 228, 240, 253, 259, 283)
+GOLOMB = {  # Golomb rulers (marks; the test checks that each difference is distinct)
+    13: (0, 2, 5, 9, 15, 33, 52, 69, 81, 92, 108, 122, 130),  # no difference of 1 (found by search)
+    # optimal
+    20: (0, 1, 8, 11, 68, 77, 94, 116, 121, 156, 158, 179, 194, 208, 212, 228, 240, 253, 259, 283),
+}
 
 
 def tone_marks(n: int) -> list[int]:
-    """n marks with distinct pairwise differences: the 20-mark ruler, extended greedily beyond it."""
-    marks = list(GOLOMB_20[:n])
+    """n marks with distinct pairwise differences: the shortest ruler above with n marks or more (its first
+    n), else the longest extended greedily."""
+    ruler = GOLOMB[min((k for k in GOLOMB if k >= n), default=max(GOLOMB))]
+    marks = list(ruler[:n])
     diffs = {b - a for i, a in enumerate(marks) for b in marks[i + 1:]}
     candidate = marks[-1] + 1 if marks else 0
     while len(marks) < n:
@@ -42,9 +50,15 @@ def tone_marks(n: int) -> list[int]:
     return marks
 
 
+def lab_rooms(inv) -> list[str]:
+    """The room systems the lab runs (baresip room PCs), by id."""
+    return sorted(ep["id"] for s in inv.sites.values() for ep in s["endpoints"]
+                  if ep["kind"] == "sip-room-system" and ep.get("platform") == "baresip")
+
+
 def lab_tone(inv, endpoint_id: str) -> int:
-    """The tone a lab room system sends (Hz): its own, so that a rehearsal tells who hears whom."""
-    ids = sorted(ep["id"] for s in inv.sites.values() for ep in s["endpoints"] if ep["kind"] == "sip-room-system")
+    """The tone a lab room PC sends (Hz): its own, so that a rehearsal tells who hears whom."""
+    ids = lab_rooms(inv)
     return TONE_BASE + TONE_STEP * tone_marks(len(ids))[ids.index(endpoint_id)]
 
 
