@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import sys
 from pathlib import Path
 
 from .paths import REPO
@@ -38,23 +39,38 @@ def decrypt(data: bytes) -> bytes:
     pw_file = password_file()
     if pw_file is None or not pw_file.is_file():
         raise VaultError(f"cannot be decrypted: no vault password file (looked for {pw_file or 'ANSIBLE_VAULT_PASSWORD_FILE'})")
-    from ansible.parsing.vault import AnsibleVaultError, VaultLib, VaultSecret  # slow import: only when needed
-
-    secret = VaultSecret(pw_file.read_bytes().strip())
+    vault = _ansible_vault()
+    secret = vault.VaultSecret(pw_file.read_bytes().strip())
     try:
-        return VaultLib([("default", secret)]).decrypt(data)
-    except AnsibleVaultError as exc:
+        return vault.VaultLib([("default", secret)]).decrypt(data)
+    except vault.AnsibleVaultError as exc:
         raise VaultError(f"cannot be decrypted with {pw_file}: {exc}") from None
 
 
 def encrypt(plaintext: bytes) -> bytes:
-    from ansible.parsing.vault import VaultLib, VaultSecret
-
+    vault = _ansible_vault()
     pw_file = password_file()
     if pw_file is None:
         raise VaultError("no vault password file")
-    secret = VaultSecret(pw_file.read_bytes().strip())
-    return VaultLib([("default", secret)]).encrypt(plaintext)
+    secret = vault.VaultSecret(pw_file.read_bytes().strip())
+    return vault.VaultLib([("default", secret)]).encrypt(plaintext)
+
+
+def _ansible_vault():
+    """Ansible's vault library (a slow import: only when needed). Importing it, ansible-core probes
+    socket.getaddrinfo with a port that CPython refuses (module_utils' socket patch); under pyinfra,
+    gevent's hub would print that expected refusal as a traceback on every run: it is kept quiet there."""
+    gevent = sys.modules.get("gevent")
+    hub = gevent.get_hub() if gevent is not None else None
+    saved = hub.NOT_ERROR if hub is not None else None
+    if hub is not None:
+        hub.NOT_ERROR = (*saved, OSError)
+    try:
+        from ansible.parsing import vault  # noqa: PLC0415
+    finally:
+        if hub is not None:
+            hub.NOT_ERROR = saved
+    return vault
 
 
 def redact(value):
