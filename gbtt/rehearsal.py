@@ -75,11 +75,15 @@ def cause_of_failure(leg: dict | None) -> str:
 
 
 def _relay(fleet: Fleet, inventory: Path, leg: dict) -> dict:
-    """The relay's packet counts of a leg's call: from the room, and towards it (the bridge's side)."""
-    registrar = fleet.with_role("sip_registrar")[0]
-    port = host_knobs(inventory, fleet.with_role("media_relay")[0].name, "media_relay")["rtpengine_ng_port"]
-    relay = fleet.with_role("media_relay")[0].vars["ansible_host"]
-    reply = run_probe(fleet.remote(registrar.name), "rtpengine", "query", relay, port, leg["call_id"])
+    """The relay's packet counts of a leg's call: from the room, and towards it (the bridge's side), from
+    whichever media relay carries the call (the registrar spreads calls over them)."""
+    registrar = fleet.remote(fleet.with_role("sip_registrar")[0].name)
+    reply = {}
+    for relay in fleet.with_role("media_relay"):
+        port = host_knobs(inventory, relay.name, "media_relay")["rtpengine_ng_port"]
+        reply = run_probe(registrar, "rtpengine", "query", relay.vars["ansible_host"], port, leg["call_id"])
+        if reply.get("result") == "ok":
+            break
     if reply.get("result") != "ok":
         return {"error": reply.get("error-reason", reply.get("result"))}
     out = {"from_room": 0, "from_bridge": 0}

@@ -3,6 +3,7 @@ them, for review, with every secret of the vault masked."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,7 +31,12 @@ def inventory_secrets(inv) -> list[str]:
     return secret_values(secrets) + derived_secrets(inv, secrets)
 
 
+# a private key in PEM (the hosts' TLS keys, gbtt/pki.py: derived, so in no list of secret values)
+PRIVATE_KEY = re.compile(r"(-----BEGIN ([A-Z ]*)PRIVATE KEY-----).*?(-----END \2PRIVATE KEY-----)", re.S)
+
+
 def mask(text: str, secrets: list[str]) -> str:
+    text = PRIVATE_KEY.sub(lambda m: f"{m[1]}\n{MASK}\n{m[3]}", text)
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text

@@ -1,6 +1,6 @@
 """Both engines apply the model's desired state in the lab, for real.
 
-The central hosts, all five at once: on fresh containers, pyinfra
+The central hosts, all six at once: on fresh containers, pyinfra
 (deploys/site.py) deploys them and a second run changes nothing; then
 Ansible (playbooks/site.yml) finds nothing to change on them (every file
 byte-identical with its owner and mode, every package, user and service as
@@ -35,7 +35,7 @@ from gbtt.lab.podman import podman
 from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
-HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-turn-01", "mcu-bridge-01"]  # the central MCU: group `central`
+HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-relay-02", "mcu-turn-01", "mcu-bridge-01"]  # the central MCU: group `central`
 PROBE_FROM = "quy-nhon-pc"  # SIP comes from a bridge room
 DEPLOYED = "/etc/ssh/sshd_config.d/gbtt.conf"  # written by the first deploy of any host (component common)
 
@@ -108,10 +108,10 @@ def test_sip_registrar_answers(lab):
                         peer=remote(lab, PROBE_FROM))
 
 
-def test_media_relay_answers_the_registrar(lab):
-    address = lab_state(lab.state_dir)["hosts"]["mcu-relay-01"]
-    check_media_relay(remote(lab, "mcu-relay-01"), "mcu-relay-01", lab=True, address=address,
-                      peer=remote(lab, "mcu-sip-01"))
+@pytest.mark.parametrize("relay", ["mcu-relay-01", "mcu-relay-02"])
+def test_media_relay_answers_the_registrar(lab, relay):
+    address = lab_state(lab.state_dir)["hosts"][relay]
+    check_media_relay(remote(lab, relay), relay, lab=True, address=address, peer=remote(lab, "mcu-sip-01"))
 
 
 def test_conference_answers_the_rooms(lab):
@@ -194,7 +194,7 @@ def test_whole_lab_deployed_then_audit_all_ok(deployed_lab, tmp_path):
     assert pyinfra_changes(p.stdout + p.stderr) == 0, (p.stdout + p.stderr)[-4000:]
     proc = subprocess.run([str(BIN / "gbtt"), "audit", "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert re.search(r"^\d+ check\(s\) on 9 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\d+ check\(s\) on 10 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
 
 
 def test_the_other_engine_changes_nothing_on_rooms_and_routers(deployed_lab):

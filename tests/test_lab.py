@@ -22,7 +22,7 @@ from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
 
-SMALL = {"mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-turn-01", "mcu-bridge-01", "vp-ubnd-pc", "quy-nhon-pc", "an-lao-pc", "r-an-lao"}
+SMALL = {"mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-relay-02", "mcu-turn-01", "mcu-bridge-01", "vp-ubnd-pc", "quy-nhon-pc", "an-lao-pc", "r-an-lao"}
 VENV_BIN = REPO / ".venv" / "bin"
 
 
@@ -75,7 +75,7 @@ def test_status_shows_every_host_answering(lab):
     proc = gbtt("lab", "status")
     for host in SMALL:
         assert any(line.startswith(host) and " yes " in line for line in proc.stdout.splitlines()), proc.stdout
-    assert "9 host(s), 9 answering over SSH" in proc.stdout
+    assert "10 host(s), 10 answering over SSH" in proc.stdout
 
 
 def test_ansible_reaches_every_host_over_ssh(lab):

@@ -112,15 +112,22 @@ def test_firewall_dropping_a_rooms_rtp(lab):
     assert_passes(run(sites=["an-lao"])[BY_PYINFRA])
 
 
-def test_media_relay_stopped(lab):
-    relay = remote(lab, "mcu-relay-01")
-    relay.check_output("systemctl stop rtpengine-daemon")
+def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
+    """Art. 7.3.c: with one of the two media relays stopped, every room's call is set up on the other;
+    with both stopped, the registrar refuses calls with 503 and the preflight says why."""
+    first, second = remote(lab, "mcu-relay-01"), remote(lab, "mcu-relay-02")
+    other = lab_state(lab.state_dir)["hosts"]["mcu-relay-02"]
+    first.check_output("systemctl stop rtpengine-daemon")
     try:
-        results = run()
-        for r in results.values():
+        for r in run().values():
+            assert_passes(r)
+            assert r["relay"]["relay"].split(":")[0] == other, r["relay"]  # carried by the second relay
+        second.check_output("systemctl stop rtpengine-daemon")
+        for r in run().values():
             assert not r["ok"] and r["cause"].startswith("call refused (503 Media Relay Unavailable)"), r
     finally:
-        relay.check_output("systemctl start rtpengine-daemon")
+        first.check_output("systemctl start rtpengine-daemon")
+        second.check_output("systemctl start rtpengine-daemon")
     for r in run().values():
         assert_passes(r)
 

@@ -151,7 +151,7 @@ def test_conference_capacity(inv_dir):
 
 
 def test_relay_port_capacity(inv_dir):
-    edit(inv_dir / "hosts.yml", "rtp_ports: {min: 30000, max: 30999}", "rtp_ports: {min: 30000, max: 30099}")
+    edit(inv_dir / "hosts.yml", "rtp_ports: {min: 30000, max: 30999}", "rtp_ports: {min: 30000, max: 30049}", count=2)
     assert lines(inv_dir) == [
         "hosts.yml:23 hosts.mcu-relay-01.media_relay.rtp_ports: 100 RTP ports across all 'media_relay' hosts, "
         "144 needed (RTP ports: 2 legs x (audio+video) x (RTP+RTCP) per call)"
@@ -205,6 +205,13 @@ def test_rooms_share_one_background(inv_dir):
 def test_central_hosts_at_the_centre(inv_dir):
     edit(inv_dir / "hosts.yml", "site: ttht", "site: so-tttt")
     assert "hosts.yml:4 hosts.mcu-conf-01.site: central hosts stand at the centre 'ttht', not at 'so-tttt'" in lines(inv_dir)
+
+
+def test_the_redundancy_the_centre_declares(inv_dir):
+    text = (inv_dir / "hosts.yml").read_text(encoding="utf-8")
+    (inv_dir / "hosts.yml").write_text(text[:text.index("# Art. 7.3.c")], encoding="utf-8")  # the second relay gone
+    assert lines(inv_dir) == ["centre.yml:14 centre.redundancy.media_relay: the centre keeps 2 'media_relay' hosts so "
+                              "that one can fail (Art. 7.3.c), hosts.yml has 1: mcu-relay-01"]
 
 
 def test_sites_reach_the_centre(inv_dir):

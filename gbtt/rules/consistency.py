@@ -122,6 +122,19 @@ def central_hosts_at_centre(inv, idx):
             yield ("hosts", hid, "site"), f"central hosts stand at the centre '{centre}', not at '{host.get('site')}'"
 
 
+@global_rule
+def redundancy_the_centre_declares(inv, idx):
+    declared = inv.centre.get("redundancy")
+    if not isinstance(declared, dict):
+        return
+    for role, want in declared.items():
+        have = sorted(hid for hid, host in objects(inv.hosts) if host.get("role") == role)
+        if isinstance(want, int) and len(have) < want:
+            yield ("centre", "redundancy", role), (
+                f"the centre keeps {want} '{role}' hosts so that one can fail (Art. 7.3.c), hosts.yml has "
+                f"{len(have)}{': ' + ', '.join(have) if have else ''}")
+
+
 def reached_from_the_centre(inv, idx) -> tuple[str | None, set]:
     """(the centre's router, every device a path of links joins to it)."""
     links = inv.network.get("links")
