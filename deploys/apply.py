@@ -13,7 +13,7 @@ from pyinfra.facts.files import FileContents, Sha256File
 from pyinfra.operations import apt, files, python, server, systemd
 
 from gbtt.desired import ComponentState, host_state
-from gbtt.desired.drift import DIR_MODE, SYSTEM_USER, drift, spec_of
+from gbtt.desired.drift import DIR_MODE, SYSTEM_USER, drift, packages_ahead as ahead_of, spec_of
 from gbtt.desired.knobs import run_time_knobs
 from gbtt.freeze import status
 
@@ -93,8 +93,8 @@ def packages_ahead(components: list[str]) -> None:
     on a fresh host, and does not install again."""
     states = {c: desired(c) for c in components}
     held = host.get_fact(HostFacts, spec=json.dumps(spec_of(*states.values()), sort_keys=True))
-    missing = list(dict.fromkeys(p for c, s in states.items() if not freeze_of(c)["frozen"]
-                                 for p in drift(held, s).packages))
+    missing = ahead_of({c: drift(held, s).packages for c, s in states.items()},
+                       {c: freeze_of(c)["frozen"] for c in states})
     _AHEAD[host.name] = set(missing)
     if missing:
         apt.packages(name="packages of all the host's components", packages=missing, update=True,

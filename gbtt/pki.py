@@ -50,21 +50,36 @@ def settings(inv) -> dict:
 class Issued:
     certificate: str  # PEM: the host's certificate, then the CA's (the chain a server sends)
     key: str  # PEM, PKCS#8
-    not_after: dt.datetime
 
 
-def _crypto():
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+def _pem(key) -> str:
+    """A private key as PEM (PKCS#8, unencrypted: it lives in the vault, or in a secret file on its host)."""
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def load_ca_key(pem: str):
+    """The CA's key from PEM, or PkiError unless it is a P-256 private key (the schema of vault.yml asks the same)."""
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    return x509, hashes, serialization, ec, HKDF
+    try:
+        key = load_pem_private_key(pem.encode(), None)
+    except (ValueError, TypeError):
+        raise PkiError("pki_ca_key is not a private key in PEM") from None
+    if not (isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"):
+        raise PkiError("pki_ca_key must be a P-256 (secp256r1) EC private key")
+    return key
 
 
 def _derive_key(secret: bytes, info: str):
     """A P-256 private key derived from `secret` (HKDF-SHA256) for the purpose `info`."""
-    x509, hashes, serialization, ec, HKDF = _crypto()
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
     okm = HKDF(algorithm=hashes.SHA256(), length=48, salt=b"gbtt-pki", info=info.encode()).derive(secret)
     return ec.derive_private_key(int.from_bytes(okm, "big") % (order - 1) + 1, ec.SECP256R1())
@@ -73,10 +88,7 @@ def _derive_key(secret: bytes, info: str):
 def ca_key_pem(inv, lab: bool, secrets) -> str:
     """The CA's private key (PEM): the lab's derived one, or the vault's."""
     if lab:
-        _, _, serialization, _, _ = _crypto()
-        key = _derive_key(LAB_SEED.read_bytes(), "gbtt lab CA")
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
+        return _pem(_derive_key(LAB_SEED.read_bytes(), "gbtt lab CA"))
     pem = secrets().get("pki_ca_key")
     if not pem:
         raise PkiError("vault.yml has no pki_ca_key (the province CA's private key): "
@@ -86,13 +98,13 @@ def ca_key_pem(inv, lab: bool, secrets) -> str:
 
 def new_ca_key() -> str:
     """A fresh CA key for `gbtt vault fill` (PEM, PKCS#8)."""
-    _, _, serialization, ec, _ = _crypto()
-    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return _pem(ec.generate_private_key(ec.SECP256R1()))
 
 
 def _name(common_name: str, organisation: str):
-    x509 = _crypto()[0]
+    from cryptography import x509
     from cryptography.x509.oid import NameOID
 
     return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
@@ -106,10 +118,10 @@ def _serial(*parts: str) -> int:
 
 @functools.lru_cache(maxsize=8)
 def _ca(key_pem: str, name: str, organisation: str, since_year: int, years: int):
-    x509, hashes, serialization, ec, _ = _crypto()
-    key = serialization.load_pem_private_key(key_pem.encode(), None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise PkiError("pki_ca_key must be an EC private key (P-256)")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    key = load_ca_key(key_pem)
     start = dt.datetime(since_year, 1, 1, tzinfo=dt.timezone.utc)
     subject = _name(name, organisation)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
@@ -127,8 +139,9 @@ def _ca(key_pem: str, name: str, organisation: str, since_year: int, years: int)
 
 def ca_certificate(inv, lab: bool, secrets) -> str:
     """The CA's certificate (PEM) the hosts, the probes and the rooms' codecs verify against."""
-    serialization = _crypto()[2]
-    return _ca_of(inv, lab, secrets)[1].public_bytes(serialization.Encoding.PEM).decode()
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return _ca_of(inv, lab, secrets)[1].public_bytes(Encoding.PEM).decode()
 
 
 def _ca_of(inv, lab: bool, secrets):
@@ -161,18 +174,18 @@ def issue(inv, lab: bool, secrets, host: str, dns_names: list[str], addresses: l
 
 @functools.lru_cache(maxsize=64)
 def _issue(ca_key, ca_cert, host, dns_names, addresses, start, days, generation, organisation) -> Issued:
-    x509, hashes, serialization, ec, _ = _crypto()
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     secret = ca_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption())
     key = _derive_key(secret, f"gbtt host key {host} generation {generation}")
-    not_after = start + dt.timedelta(days=days)
     sans = [x509.DNSName(n) for n in dict.fromkeys(dns_names)] + [
         x509.IPAddress(ipaddress.ip_address(a)) for a in dict.fromkeys(addresses)]
     cert = (x509.CertificateBuilder().subject_name(_name(host, organisation)).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(_serial(host, start.isoformat(), *dns_names, *addresses))
-            .not_valid_before(start).not_valid_after(not_after)
+            .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
                                          data_encipherment=False, key_agreement=True, key_cert_sign=False,
@@ -182,6 +195,4 @@ def _issue(ca_key, ca_cert, host, dns_names, addresses, start, days, generation,
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256(), ecdsa_deterministic=True))
     pem = serialization.Encoding.PEM
-    return Issued(cert.public_bytes(pem).decode() + ca_cert.public_bytes(pem).decode(),
-                  key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
-                  not_after)
+    return Issued(cert.public_bytes(pem).decode() + ca_cert.public_bytes(pem).decode(), _pem(key))

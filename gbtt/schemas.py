@@ -68,14 +68,13 @@ _CHECKS = {
 
 
 def _is_p256_key(value: str) -> bool:
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key  # noqa: PLC0415
+    from .pki import PkiError, load_ca_key  # noqa: PLC0415 (cryptography: only for the vault)
 
     try:
-        key = load_pem_private_key(value.encode(), None)
-    except (ValueError, TypeError):
+        load_ca_key(value)
+    except PkiError:
         return False
-    return isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+    return True
 
 
 def _make_check(name):

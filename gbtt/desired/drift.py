@@ -71,6 +71,13 @@ class Drift:
                 "restarts": list(self.restarts)}
 
 
+def packages_ahead(missing: dict[str, list[str]], frozen: dict[str, bool]) -> list[str]:
+    """What a run's first step installs on a host (both engines): the missing packages of the components the
+    run applies (`missing`: component -> its packages not installed), leaving out those frozen by Art. 7.5.b
+    (their own step refuses the change), each package once."""
+    return list(dict.fromkeys(p for name, packages in missing.items() if not frozen[name] for p in packages))
+
+
 def drift(facts: dict, state: ComponentState) -> Drift:
     d = Drift(packages=[p for p in state.packages if not facts["packages"].get(p)])
     for u in state.users:

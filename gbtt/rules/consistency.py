@@ -32,13 +32,13 @@ def qos_classes_complete(inv, idx):
 
 @global_rule
 def certificates_renewed_before_the_audit_warns(inv, idx):
-    from ..pki import DEFAULTS  # noqa: PLC0415
+    from ..pki import settings  # noqa: PLC0415
 
-    pki = inv.province.get("pki")
-    if not isinstance(pki, dict):
+    if not isinstance(inv.province.get("pki"), dict):
         return
-    s = {**DEFAULTS, **{k: v for k, v in pki.items() if isinstance(v, int) and not isinstance(v, bool)}}
-    if s["renew_days"] + s["warn_days"] >= s["certificate_days"]:
+    s = settings(inv)
+    days = (s["renew_days"], s["warn_days"], s["certificate_days"])
+    if all(type(d) is int for d in days) and days[0] + days[1] >= days[2]:  # wrong types: the schema says so
         yield ("province", "pki", "renew_days"), (
             f"a certificate renewed every {s['renew_days']} days and valid {s['certificate_days']} would fall under "
             f"the audit's {s['warn_days']} days left before its renewal: renew_days + warn_days must be below "

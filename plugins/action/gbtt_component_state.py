@@ -39,11 +39,12 @@ class ActionModule(ActionBase):
         if not args.get("component"):
             from gbtt.components import run_by_tags
 
-            run = [name for name in run_by_tags(args.get("run_tags"), args.get("skip_tags")) if name in plan["components"]]
-            missing = [p for name in run if not plan["components"][name]["freeze"]["frozen"]
-                       for p in plan["components"][name]["missing"]]
-            result.update(changed=False, ansible_facts={"_gbtt_host_plan": plan,
-                                                        "_gbtt_ahead": list(dict.fromkeys(missing))})
+            from gbtt.desired.drift import packages_ahead
+
+            run = {name: plan["components"][name] for name in run_by_tags(args.get("run_tags"), args.get("skip_tags"))
+                   if name in plan["components"]}
+            ahead = packages_ahead({n: c["missing"] for n, c in run.items()}, {n: c["freeze"]["frozen"] for n, c in run.items()})
+            result.update(changed=False, ansible_facts={"_gbtt_host_plan": plan, "_gbtt_ahead": ahead})
             return result
         mine = plan["components"].get(args["component"])
         if mine is None:
