@@ -63,6 +63,8 @@ COMPONENTS: dict[str, Component] = {c.name: c for c in (
     Component("multipoint_bridge", "Multipoint bridge (the meetings' SIP rooms into Janus AudioBridge; sippy)",
               "multipoint_bridge", "cầu nối đa điểm", probe=True, peer="sip_registrar"),
     Component("room_pc", "Bridge rooms' SIP room systems (baresip)", "baresip", "thiết bị đầu cuối điểm cầu"),
+    Component("roomos_codec", "Cisco Room Kit codecs (RoomOS configuration through xAPI over HTTPS; the diff in check mode)",
+              "roomos", "thiết bị đầu cuối điểm cầu (Cisco)", linux=False),
     Component("linux_router", "Linux edge routers of the mountainous districts (FRR, nftables, tc)",
               "linux_routers", "bộ định tuyến biên (Linux)", tags=("network",), probe=True, site_routers_only=True,
               templates="network"),

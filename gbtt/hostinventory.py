@@ -4,7 +4,8 @@ pyinfra (`pyinfra_groups`) alike, so both engines see the same hosts.
 
 Groups: `central` and one per central role (`conference`, `sip_registrar`,
 `media_relay`, `turn`); `rooms` and one per endpoint platform (`baresip`);
-`network`, `linux_routers`, `cisco_ios`, `huawei_vrp`; `site_<id>` per site.
+`network`, `linux_routers`, `cisco_ios`, `huawei_vrp`; `roomos` (the Cisco Room
+Kit codecs, configured through their HTTP API from the controller); `site_<id>` per site.
 
 An *overlay* changes how hosts are reached without changing what they are:
 `lab` keeps only the hosts that run in the local lab and points the
@@ -26,6 +27,7 @@ LAB_SUPERNET = ipaddress.IPv4Network("198.18.0.0/15")
 # The podman host on the lab network: the lab's controller; never an inventory address.
 LAB_GATEWAY = str(LAB_SUPERNET.broadcast_address - 1)
 VENDOR_GROUPS = {"linux": "linux_routers", "cisco": "cisco_ios", "huawei": "huawei_vrp"}
+NOT_LINUX = {"cisco_ios", "huawei_vrp", "roomos"}  # vendor gear: Ansible's network or API connections only
 
 
 @dataclass
@@ -38,7 +40,7 @@ class ManagedHost:
 
     @property
     def linux(self) -> bool:
-        return "cisco_ios" not in self.groups and "huawei_vrp" not in self.groups
+        return not NOT_LINUX & set(self.groups)
 
 
 def slug_group(text: str) -> str:
@@ -56,6 +58,11 @@ def managed_hosts(inv) -> list[ManagedHost]:
             if ep["platform"] == "baresip":  # a Linux room PC that gbtt provisions
                 out.append(ManagedHost(ep["id"], ep["address"], sid, ["rooms", "baresip", f"site_{slug_group(sid)}"],
                                        {"gbtt_role": "room_pc", "gbtt_profile": ep["profile"]}))
+            elif ep["platform"] == "cisco-room-kit":  # configured through its xAPI, from the controller
+                out.append(ManagedHost(ep["id"], ep["address"], sid, ["roomos", f"site_{slug_group(sid)}"],
+                                       {"gbtt_role": "roomos_codec", "gbtt_profile": ep["profile"],
+                                        "gbtt_api_url": f"https://{ep['address']}",
+                                        "gbtt_api_certificate_sha256": ep.get("api_certificate_sha256", "")}))
     for did, dev in inv.network["devices"].items():
         groups = ["network", VENDOR_GROUPS[dev["vendor"]], f"site_{slug_group(dev['site'])}"]
         out.append(ManagedHost(did, dev["mgmt_address"], dev["site"], groups,
@@ -66,6 +73,8 @@ def managed_hosts(inv) -> list[ManagedHost]:
         h.vars.update({"gbtt_site": h.site, "gbtt_address": h.address})
         if h.linux:
             h.vars.update({"ansible_host": h.address, "ansible_user": "root"})
+        elif "roomos" in h.groups:  # the action plugin speaks HTTPS to it from the controller
+            h.vars.update({"ansible_host": h.address, "ansible_connection": "local"})
         else:
             # Huawei VRP: no collection of the `ansible` package speaks to it (community.network, which had
             # the ce modules, is no longer bundled); its configuration is rendered for VNPT to apply.

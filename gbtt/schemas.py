@@ -38,6 +38,7 @@ FORMATS = {
     "moment": "a date and time with its UTC offset, e.g. 2026-12-07T08:00:00+07:00",
     "interface_address": "an IPv4 address with its prefix length, e.g. '10.52.19.1/26'",
     "ec_private_key": "a P-256 private key in PEM, as `gbtt vault fill` makes",
+    "sha256_fingerprint": "a SHA-256 fingerprint: 64 hex digits, or 32 hex pairs joined by ':' as openssl prints it",
 }
 
 
@@ -64,6 +65,7 @@ _CHECKS = {
     "moment": lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None,
     "interface_address": lambda v: "/" in v and ipv4.interface(v),
     "ec_private_key": lambda v: _is_p256_key(v),
+    "sha256_fingerprint": re.compile(r"^(?:[0-9A-Fa-f]{64}|(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2})$").match,
 }
 
 

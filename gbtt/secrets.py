@@ -16,19 +16,18 @@ SERVICE_SECRETS = {"turn_static_secret": 32, "janus_admin_secret": 24, "janus_ap
 SIP_PASSWORD_BYTES = 18
 
 
-def _sip_endpoint_ids(root: Path) -> list[str]:
-    ids = []
+def _endpoints(root: Path) -> list[dict]:
+    out = []
     for path in sorted((root / "sites").glob("*.yml")):
         site, _ = load_text(path.read_bytes())
-        for ep in (site or {}).get("endpoints") or []:
-            if isinstance(ep, dict) and ep.get("kind") == "sip-room-system":
-                ids.append(ep["id"])
-    return ids
+        out += [ep for ep in (site or {}).get("endpoints") or [] if isinstance(ep, dict)]
+    return out
 
 
 def fill_vault(root: Path) -> list[str]:
-    """Add a random secret for every SIP endpoint and service missing from
-    the vault; keep every existing one. Returns the names added (never values)."""
+    """Add a random secret for every SIP endpoint, Cisco codec API account and
+    service missing from the vault; keep every existing one (a codec's API
+    password is then set on the codec when it is installed: README). Returns the names added (never values)."""
     vault_path = root / VAULT_FILE
     data = {}
     if vault_path.exists():
@@ -43,11 +42,14 @@ def fill_vault(root: Path) -> list[str]:
 
         data["pki_ca_key"] = new_ca_key()
         added.append("pki_ca_key")
-    passwords = data.setdefault("sip_passwords", {})
-    for ep_id in _sip_endpoint_ids(root):
-        if ep_id not in passwords:
-            passwords[ep_id] = _random.token_urlsafe(SIP_PASSWORD_BYTES)
-            added.append(f"sip_passwords.{ep_id}")
+    from .rules.references import ENDPOINT_PASSWORDS  # noqa: PLC0415
+
+    endpoints = _endpoints(root)
+    for key, (needs, _) in ENDPOINT_PASSWORDS.items():
+        for ep in endpoints:
+            if needs(ep.get("kind"), ep.get("platform")) and ep["id"] not in data.get(key, {}):
+                data.setdefault(key, {})[ep["id"]] = _random.token_urlsafe(SIP_PASSWORD_BYTES)
+                added.append(f"{key}.{ep['id']}")
     if added:
         text = "# Secrets of the GBTT inventory (ansible-vault). Edit with: ansible-vault edit vault.yml\n"
         text += yaml.safe_dump(data, sort_keys=True, allow_unicode=True)

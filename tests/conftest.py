@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -29,6 +30,16 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) >= count, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def book_within_the_hour(inv: Path, name: str, title: str, rooms: list[str]) -> None:
+    """A regular meeting in the inventory `inv` starting within the hour (its change freeze holds now)."""
+    ict = dt.timezone(dt.timedelta(hours=7))
+    start = (dt.datetime.now(ict) + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
+    (inv / "meetings" / f"{name}.yml").write_text(
+        f"title: {title}\nchair: ubnd-tinh\nhost_room: vp-ubnd\nrooms: [{', '.join(rooms)}]\n"
+        f"profile: hd720\nstart: {start.isoformat()}\nend: {(start + dt.timedelta(hours=2)).isoformat()}\n"
+        f"requested: {(start - dt.timedelta(days=3)).isoformat()}\nkind: regular\n", encoding="utf-8")
 
 
 def rel_lines(root: Path, problems) -> list[str]:

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from conftest import REAL
+from conftest import REAL, book_within_the_hour
 from gbtt.paths import REPO
 from labtools import ansible, pyinfra, recap, remote
 
@@ -28,12 +28,7 @@ def setup(tmp_path_factory, province_lab):
     base = tmp_path_factory.mktemp("freeze")
     inv = base / "binh-dinh"  # the same name as the real one: the same lab
     shutil.copytree(REAL, inv)
-    ict = dt.timezone(dt.timedelta(hours=7))
-    start = (dt.datetime.now(ict) + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
-    (inv / "meetings" / "hop-dien-tap.yml").write_text(
-        "title: Diễn tập đóng băng cấu hình\nchair: ubnd-tinh\nhost_room: vp-ubnd\nrooms: [vp-ubnd, quy-nhon]\n"
-        f"profile: hd720\nstart: {start.isoformat()}\nend: {(start + dt.timedelta(hours=2)).isoformat()}\n"
-        f"requested: {(start - dt.timedelta(days=3)).isoformat()}\nkind: regular\n", encoding="utf-8")
+    book_within_the_hour(inv, "hop-dien-tap", "Diễn tập đóng băng cấu hình", ["vp-ubnd", "quy-nhon"])
     (base / "lab.gbtt.yml").write_text("plugin: gbtt\nsource: binh-dinh\noverlay: lab\n")
     (base / "pyinfra_lab.py").write_text(
         "from gbtt.hostinventory import pyinfra_groups\n"

@@ -16,6 +16,7 @@ from conftest import REAL
 from gbtt.desired import host_state
 from gbtt.desired.network_policy import policy
 from gbtt.inventory import load
+from vendor_names import HUAWEI_VRP, IOS_XE
 
 INV = load(REAL)
 DEVICES = INV.network["devices"]
@@ -41,6 +42,20 @@ def expected_acl(device: str) -> list[tuple[str, str, str]]:
 
 def ports_of(words: list[str]) -> str:
     return words[1] if words[0] == "eq" else f"{words[1]}-{words[2]}"
+
+
+COMMENT = {"cisco": "!", "huawei": "#"}
+DOCUMENTED = {"cisco": IOS_XE, "huawei": HUAWEI_VRP}
+
+
+@pytest.mark.parametrize("device", [*CISCO, *HUAWEI])
+def test_every_line_is_a_documented_command(device):
+    vendor = DEVICES[device]["vendor"]
+    syntaxes = [re.compile(p) for p in DOCUMENTED[vendor]]
+    lines = [ln.strip() for ln in config(device).splitlines() if ln.strip() and not ln.startswith(COMMENT[vendor])]
+    undocumented = [ln for ln in lines if not any(s.fullmatch(ln) for s in syntaxes)]
+    assert not undocumented, undocumented
+    assert len(lines) > 30
 
 
 def test_every_site_router_is_rendered():

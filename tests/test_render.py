@@ -16,10 +16,11 @@ def test_render_masks_every_secret(tmp_path):
     secrets = load(REAL).secrets()
     values = [secrets["turn_static_secret"], secrets["janus_admin_secret"], secrets["janus_api_secret"],
               secrets["probe_sip_password"], secrets["bridge_sip_password"], *secrets["sip_passwords"].values(),
+              *secrets["codec_api_passwords"].values(),
               *derived_secrets(load(REAL), secrets)]  # the rooms' PINs and secrets, the admin keys
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    # every Linux host of the province, and the 10 vendor site routers
-    assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 32
+    # every Linux host of the province, the 10 vendor site routers and the Cisco codec
+    assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 33
     # the CA's key and the hosts' keys (gbtt/pki.py): their base64 lines never appear either
     keys = [secrets["pki_ca_key"]] + [f.content for h in ("mcu-sip-01", "mcu-conf-01", "mcu-turn-01")
                                       for c in host_state(REAL, h).components.values() for f in c.files

@@ -15,7 +15,8 @@ from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone, tone_marks
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
 from gbtt.meetings import meetings, now_utc
-from vendor_names import POLY_VIDEO_OS
+from gbtt.roomos import parse_commands
+from vendor_names import POLY_VIDEO_OS, ROOMOS
 
 INV = load(REAL)
 ROOM_PCS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "baresip"]
@@ -141,10 +142,12 @@ def test_registrar_accepts_the_probe():
     assert "$sht(sippw=>gbtt-probe) = " in pw.content
 
 
-# -- hardware codecs: provisioning files in their vendors' formats ------------------
-CODECS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"]
-          if ep["platform"] in ("poly-g7500", "cisco-room-kit")]
+# -- hardware codecs: Poly's provisioning files, Cisco's configuration through its API ------
+POLYS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "poly-g7500"]
+CISCOS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "cisco-room-kit"]
 CONF_FILES = {f.path: f for f in host_state(REAL, "mcu-conf-01").components["conference"].files}
+QOS = {k: str(v["dscp"]) for k, v in INV.network["qos_classes"].items()}
+REGISTRAR = next(h["address"] for h in INV.hosts.values() if h["role"] == "sip_registrar")
 
 
 def poly_params(text: str) -> dict[str, str]:
@@ -155,52 +158,53 @@ def poly_params(text: str) -> dict[str, str]:
     return dict(root[0].attrib)
 
 
-def cisco_params(text: str) -> dict[str, str]:
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("xConfiguration "):
-            path, _, value = line[len("xConfiguration "):].partition(": ")
-            out[path] = value.strip('"')
-    return out
-
-
-@pytest.mark.parametrize("site,ep", CODECS, ids=[ep["id"] for _, ep in CODECS])
-def test_hardware_codec_provisioning_matches_the_model(site, ep):
+def call_rate(ep) -> str:
     prof = INV.codec_profiles[ep["profile"]]
-    qos = {k: str(v["dscp"]) for k, v in INV.network["qos_classes"].items()}
-    registrar = next(h["address"] for h in INV.hosts.values() if h["role"] == "sip_registrar")
+    return str(prof["video"]["kbps"] + prof["audio"]["kbps"])
+
+
+@pytest.mark.parametrize("site,ep", POLYS, ids=[ep["id"] for _, ep in POLYS])
+def test_poly_provisioning_matches_the_model(site, ep):
     password = INV.secrets()["sip_passwords"][ep["id"]]
-    rate = str(prof["video"]["kbps"] + prof["audio"]["kbps"])
-    if ep["platform"] == "poly-g7500":
-        f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.cfg"]
-        p = poly_params(f.content)
-        assert set(p) <= set(POLY_VIDEO_OS), sorted(set(p) - set(POLY_VIDEO_OS))  # documented names only
-        assert p["voIpProt.SIP.userName"] == f"{ep['id']}@{INV.province['sip_domain']}"
-        assert (p["voIpProt.SIP.auth.userId"], p["voIpProt.SIP.auth.password"]) == (ep["id"], password)
-        assert p["voIpProt.SIP.proxyServer"] == p["voIpProt.SIP.registrarServer"] == registrar  # port 5060
-        assert p["voIpProt.SIP.enable"] == "true" and p["voIpProt.H323.enable"] == "false"
-        assert p["call.preferredSpeed.outgoing"] == p["call.preferredSpeed.maxIncoming"] == rate
-        assert p["qos.maxTxBandwidth"] == p["qos.maxRxBandwidth"] == rate
-        assert (p["qos.tosType"], p["qos.diffServ.audio"], p["qos.diffServ.video"]) == \
-            ("DiffServ", qos["audio"], qos["video"])
-        assert p["device.local.roomName"] == INV.sites[site]["name"]
-        # the province's CA (production's, from the vault's key), its line breaks kept through XML
-        assert p["sec.TLS.customCaCert.1"] == ca_certificate(INV, False, INV.secrets).strip()
-    else:
-        f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.xconfig"]
-        p = cisco_params(f.content)
-        assert p["SIP URI"] == f"{ep['id']}@{INV.province['sip_domain']}"
-        assert (p["SIP Authentication UserName"], p["SIP Authentication Password"]) == (ep["id"], password)
-        assert p["SIP Proxy 1 Address"] == f"{registrar}:5060"
-        assert p["Conference DefaultCall Rate"] == p["Conference MaxTransmitCallRate"] == rate
-        assert (p["Network 1 QoS Diffserv Audio"], p["Network 1 QoS Diffserv Video"],
-                p["Network 1 QoS Diffserv Signalling"]) == (qos["audio"], qos["video"], qos["signalling"])
+    rate = call_rate(ep)
+    f = CONF_FILES[f"/srv/gbtt/provisioning/{ep['id']}/{ep['id']}.cfg"]
+    p = poly_params(f.content)
+    assert set(p) <= set(POLY_VIDEO_OS), sorted(set(p) - set(POLY_VIDEO_OS))  # documented names only
+    assert p["voIpProt.SIP.userName"] == f"{ep['id']}@{INV.province['sip_domain']}"
+    assert (p["voIpProt.SIP.auth.userId"], p["voIpProt.SIP.auth.password"]) == (ep["id"], password)
+    assert p["voIpProt.SIP.proxyServer"] == p["voIpProt.SIP.registrarServer"] == REGISTRAR  # port 5060
+    assert p["voIpProt.SIP.enable"] == "true" and p["voIpProt.H323.enable"] == "false"
+    assert p["call.preferredSpeed.outgoing"] == p["call.preferredSpeed.maxIncoming"] == rate
+    assert p["qos.maxTxBandwidth"] == p["qos.maxRxBandwidth"] == rate
+    assert (p["qos.tosType"], p["qos.diffServ.audio"], p["qos.diffServ.video"]) == ("DiffServ", QOS["audio"], QOS["video"])
+    assert p["device.local.roomName"] == INV.sites[site]["name"]
+    # the province's CA (production's, from the vault's key), its line breaks kept through XML
+    assert p["sec.TLS.customCaCert.1"] == ca_certificate(INV, False, INV.secrets).strip()
     assert f.secret and f.mode == "0640" and f.group == "www-data"
+
+
+@pytest.mark.parametrize("site,ep", CISCOS, ids=[ep["id"] for _, ep in CISCOS])
+def test_cisco_configuration_matches_the_model_with_documented_names(site, ep):
+    state = host_state(REAL, ep["id"]).components["roomos_codec"]
+    [f] = state.files
+    p = parse_commands(f.content)  # every line an xConfiguration command (no comment the shell would refuse)
+    generic = {re.sub(r" \d+(?= |$)", " [n]", k) for k in p}
+    assert generic <= set(ROOMOS), sorted(generic - set(ROOMOS))  # documented names only
+    assert p["SIP URI"] == f"{ep['id']}@{INV.province['sip_domain']}"
+    assert (p["SIP Authentication UserName"], p["SIP Authentication Password"]) == \
+        (ep["id"], INV.secrets()["sip_passwords"][ep["id"]])
+    assert p["SIP Proxy 1 Address"] == f"{REGISTRAR}:5060"
+    assert p["Conference DefaultCall Rate"] == p["Conference MaxTransmitCallRate"] == call_rate(ep)
+    assert (p["Network 1 QoS Diffserv Audio"], p["Network 1 QoS Diffserv Video"],
+            p["Network 1 QoS Diffserv Signalling"]) == (QOS["audio"], QOS["video"], QOS["signalling"])
+    assert f.secret
+    # nothing for it on the conference server: nothing documented makes a Room Kit fetch a command file
+    assert not any(ep["id"] in path for path in CONF_FILES)
 
 
 def test_each_codec_alone_may_fetch_its_file():
     nginx = CONF_FILES["/etc/nginx/nginx.conf"].content
-    for _, ep in CODECS:
+    for _, ep in POLYS:
         block = nginx.split(f"location /provisioning/{ep['id']}/ {{", 1)[1].split("}", 1)[0]
         assert [ln.strip() for ln in block.strip().splitlines()] == [
             f"allow {ep['address']};", "deny all;", f"alias /srv/gbtt/provisioning/{ep['id']}/;"]

@@ -26,7 +26,7 @@ def _site_addresses(sid, facts):
     """(path, address, what) of one site: its gateway, its endpoints."""
     if facts.has_network:
         yield ("sites", sid, "network", "gateway"), facts.gateway, "gateway"
-    for i, _, _, ip in facts.endpoints:
+    for i, _, _, ip, _ in facts.endpoints:
         yield ("sites", sid, "endpoints", i, "address"), ip, "endpoint"
 
 
@@ -52,7 +52,7 @@ def _site_ips(idx):
         if facts.has_network and facts.gateway is not None:
             yield ("sites", sid, "network", "gateway"), facts.gateway
     for sid, facts in idx.facts.items():
-        for i, _, _, ip in facts.endpoints:
+        for i, _, _, ip, _ in facts.endpoints:
             if ip is not None:
                 yield ("sites", sid, "endpoints", i, "address"), ip
 

@@ -58,7 +58,7 @@ def uplink_carries_meeting(inv, idx, sid, site):
     fanout = rooms_per_meeting(inv, len(idx.site_ids)) - 1
     profiles = inv.codec_profiles
     need, any_endpoint = 0, False
-    for i, _, _, _ in idx.facts[sid].endpoints:
+    for i, *_ in idx.facts[sid].endpoints:
         prof = profiles.get(site["endpoints"][i].get("profile"))
         if isinstance(prof, dict):
             need += profile_kbps(prof) * fanout * OVERHEAD
@@ -85,7 +85,7 @@ def endpoint_kinds(inv, idx) -> dict:
     """endpoint kind -> (how many, the first site that has one)."""
     out: dict = {}
     for sid, facts in idx.facts.items():
-        for _, _, kind, _ in facts.endpoints:
+        for _, _, kind, *_ in facts.endpoints:
             n, first = out.get(kind, (0, sid))
             out[kind] = (n + 1, first)
     return out

@@ -56,7 +56,7 @@ def device_platform_matches_vendor(inv, idx):
 @site_rule
 def endpoint_platform_matches_kind(inv, idx, sid, site):
     profiles = inv.codec_profiles
-    for i, _, _, _ in idx.facts[sid].endpoints:
+    for i, *_ in idx.facts[sid].endpoints:
         ep, path = site["endpoints"][i], ("sites", sid, "endpoints", i)
         want = PLATFORM_KIND.get(ep.get("platform"))
         if want and ep.get("kind") not in (None, want):

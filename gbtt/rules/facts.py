@@ -21,7 +21,7 @@ class SiteFacts(NamedTuple):
     router: object
     subnet: tuple | None  # ipv4.network
     gateway: int | None  # ipv4.address
-    endpoints: tuple  # (index, id, kind, ipv4.address) of each endpoint that is a mapping
+    endpoints: tuple  # (index, id, kind, ipv4.address, platform) of each endpoint that is a mapping
 
 
 def _dict(value) -> dict:
@@ -36,5 +36,5 @@ def site_facts(site) -> SiteFacts | None:
     return SiteFacts(site.get("kind"), site.get("organisation"), room.get("background"),
                      isinstance(site.get("network"), dict), net.get("router"), ipv4.network(net.get("subnet")),
                      ipv4.address(net.get("gateway")),
-                     tuple((i, ep.get("id"), ep.get("kind"), ipv4.address(ep.get("address")))
+                     tuple((i, ep.get("id"), ep.get("kind"), ipv4.address(ep.get("address")), ep.get("platform"))
                            for i, ep in enumerate(eps if isinstance(eps, list) else []) if isinstance(ep, dict)))

@@ -26,7 +26,7 @@ def ids_unique(inv, idx):
     """In the order: centre, organisations, sites, hosts, profiles, devices, endpoints; the later use is named."""
     head, tail = idx.kept(_ids_by_file)
     endpoint_ids = ((("sites", sid, "endpoints", i, "id"), ep_id) for sid, facts in idx.facts.items()
-                    for i, ep_id, _, _ in facts.endpoints if isinstance(ep_id, str))
+                    for i, ep_id, *_ in facts.endpoints if isinstance(ep_id, str))
     for path, oid, earlier in repeats(head + [(("sites", sid), sid) for sid in idx.facts], tail, endpoint_ids):
         yield path, f"id '{oid}' is already used by {earlier} (ids are unique across the inventory)"
 
@@ -58,7 +58,7 @@ def site_references_resolve(inv, idx, sid, site):
     if isinstance(room, dict):
         yield from _check_ref(inv, ("sites", sid, "room", "background"), room.get("background"), t["backgrounds"],
                               "room background", "province")
-    for i, _, _, _ in idx.facts[sid].endpoints:
+    for i, *_ in idx.facts[sid].endpoints:
         yield from _check_ref(inv, ("sites", sid, "endpoints", i, "profile"), site["endpoints"][i].get("profile"),
                               t["profiles"], "codec profile", "codec_profiles")
 
@@ -103,27 +103,41 @@ def centre_router_belongs_to_the_centre(inv, idx):
                                  idx.device_table)
 
 
-def _password_names(inv, idx) -> list | None:
-    passwords = inv.get("vault").get("sip_passwords")
-    return list(passwords) if isinstance(passwords, dict) else None
+def _names_in_vault(key: str):
+    def names(inv, idx) -> list | None:
+        passwords = inv.get("vault").get(key)
+        return list(passwords) if isinstance(passwords, dict) else None
+    names.__qualname__ = f"names_in_vault.{key}"  # the rules' cache keeps each table under its own name
+    return names
+
+
+# vault key -> (which endpoints need a password there, what they are called in messages)
+ENDPOINT_PASSWORDS = {
+    "sip_passwords": (lambda kind, platform: kind == "sip-room-system", "SIP endpoint"),
+    "codec_api_passwords": (lambda kind, platform: platform == "cisco-room-kit", "Cisco codec"),
+}
+_VAULT_NAMES = {key: _names_in_vault(key) for key in ENDPOINT_PASSWORDS}
 
 
 @rule
-def sip_passwords_match_endpoints(inv, idx):
+def endpoint_passwords_match_endpoints(inv, idx):
     if "vault" in inv.broken:
         return
-    passwords = idx.kept(_password_names)
-    if passwords is None:
-        return
-    sip = {}
-    for sid, facts in idx.facts.items():
-        for i, ep_id, kind, _ in facts.endpoints:
-            if kind == "sip-room-system" and isinstance(ep_id, str):
-                sip[ep_id] = ("sites", sid, "endpoints", i)
-    known_passwords = set(passwords)
-    for ep_id, path in sip.items():
-        if ep_id not in known_passwords:
-            yield path + ("id",), f"SIP endpoint '{ep_id}' has no password in vault.yml (add vault.sip_passwords.{ep_id})"
-    for ep_id in passwords:
-        if ep_id not in sip and "sites" not in inv.broken:
-            yield ("vault", "sip_passwords", ep_id), f"password for '{ep_id}', which is not a SIP endpoint of any site {known(sip)}"
+    for key, (needs, what) in ENDPOINT_PASSWORDS.items():
+        passwords = idx.kept(_VAULT_NAMES[key])
+        if passwords is None:
+            if key == "sip_passwords":
+                continue  # required: the schema has said so
+            passwords = []
+        wanted = {}
+        for sid, facts in idx.facts.items():
+            for i, ep_id, kind, _, platform in facts.endpoints:
+                if needs(kind, platform) and isinstance(ep_id, str):
+                    wanted[ep_id] = ("sites", sid, "endpoints", i)
+        known_passwords = set(passwords)
+        for ep_id, path in wanted.items():
+            if ep_id not in known_passwords:
+                yield path + ("id",), f"{what} '{ep_id}' has no password in vault.yml (add vault.{key}.{ep_id})"
+        for ep_id in passwords:
+            if ep_id not in wanted and "sites" not in inv.broken:
+                yield ("vault", key, ep_id), f"password for '{ep_id}', which is not a {what} of any site {known(wanted)}"

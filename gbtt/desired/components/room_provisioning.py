@@ -1,11 +1,12 @@
 """What the conference host serves the bridge rooms (nginx, TLS):
 
-* the hardware codecs' provisioning files, rendered from the same account,
+* the Poly codecs' provisioning files, rendered from the same account,
   registrars, codec profile and QoS classes as the Linux room systems, in
-  their vendors' formats (Poly Video OS: `<PHONE_CONFIG><ALL .../>` parameters,
-  fetched by the codec from its provisioning server setting; Cisco RoomOS:
-  `xConfiguration` commands), each readable by its own codec's address only,
-  since it holds the codec's SIP password;
+  Poly Video OS's format (`<PHONE_CONFIG><ALL .../>` parameters, fetched by
+  the codec from its provisioning server setting), each readable by its own
+  codec's address only, since it holds the codec's SIP password (Cisco
+  codecs fetch nothing: gbtt sets theirs through their API, component
+  `roomos_codec`);
 * the room standard of Art. 4.3: one background (phông nền) per room, SVG,
   from the province's standard: same size, background and text colours, the
   room's caption, and a slot for the meeting's title."""
@@ -18,7 +19,7 @@ from ..model import FileSpec
 PROVISIONING_DIR = "/srv/gbtt/provisioning"
 BACKGROUND_DIR = "/srv/gbtt/phong-nen"
 # platform -> (vendor template, file name suffix)
-VENDOR_FORMATS = {"poly-g7500": ("poly.cfg.j2", "cfg"), "cisco-room-kit": ("cisco.xconfig.j2", "xconfig")}
+VENDOR_FORMATS = {"poly-g7500": ("poly.cfg.j2", "cfg")}
 DEFAULT_TITLE = "HỘI NGHỊ TRỰC TUYẾN"
 
 

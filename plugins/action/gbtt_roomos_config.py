@@ -1,0 +1,66 @@
+"""Action `gbtt_roomos_config`: a Cisco RoomOS codec's configuration, as
+gbtt's model renders it (`xConfiguration` lines), set through the codec's
+xAPI over HTTPS (gbtt/roomos.py). Runs on the controller; nothing is copied
+to the codec.
+
+It reads the configuration back first: a setting the codec does not have
+(a misspelt name, an older RoomOS) fails the task before anything is sent;
+in check mode the differences are the result (with --diff, as
+`xConfiguration` lines, the password masked); otherwise only what differs is
+sent, then read back and compared. Its arguments hold no secret: the settings
+(with the SIP password) come from gbtt's model, the API password from the
+inventory's vault (`codec_api_passwords`), so the task can show its diff."""
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("host", "inventory", "url", "username", "certificate_sha256", "timeout"))
+
+    def run(self, tmp=None, task_vars=None):
+        from gbtt.desired import host_state
+        from gbtt.desired.knobs import run_time_knobs
+        from gbtt.problems import InventoryInvalid
+        from gbtt.roomos import WRITE_ONLY, Codec, RoomOSError, api_password, parse_commands, plan
+
+        result = super().run(tmp, task_vars)
+        args = self._task.args
+        name = args["host"]
+        if not args.get("certificate_sha256"):
+            raise AnsibleActionFail(
+                f"{name}: no api_certificate_sha256 for this codec in its site file: read the codec's HTTPS "
+                "certificate once on the room network (openssl s_client -connect ADDRESS:443 </dev/null | "
+                "openssl x509 -noout -fingerprint -sha256) and add it to the endpoint")
+        knobs, problems = run_time_knobs(task_vars, self._templar.template)
+        if problems:
+            raise AnsibleActionFail("knob overrides (group_vars, host_vars, -e):\n" + "\n".join(problems))
+        try:
+            state = host_state(args["inventory"], name, knobs=knobs).components["roomos_codec"]
+            desired = parse_commands(state.files[0].content)
+            codec = Codec(name, args["url"], args["username"], api_password(args["inventory"], name),
+                          args["certificate_sha256"], float(args.get("timeout") or 10))
+            current = codec.configuration()
+            unknown = [k for k in desired if k not in current and k not in WRITE_ONLY]
+            if unknown:
+                raise RoomOSError(f"{name}: the codec has no setting {', '.join(unknown)} (its RoomOS version "
+                                  "or a name the model got wrong): nothing sent")
+            todo = plan(desired, current, codec.registered())
+            result.update(changed=bool(todo.changes), settings=sorted(todo.changes))
+            if self._task.diff and todo.changes:
+                result["diff"] = todo.diff
+            if self._task.check_mode or not todo.changes:
+                return result
+            codec.put(todo.changes)
+            after = codec.configuration()
+            wrong = [k for k, v in todo.changes.items() if k not in WRITE_ONLY and after.get(k) != v]
+            if wrong:
+                raise RoomOSError(f"{name}: the codec took the configuration but reads back other values for "
+                                  f"{', '.join(wrong)}")
+        except InventoryInvalid as exc:
+            raise AnsibleActionFail(f"gbtt inventory is invalid:\n{exc}") from None
+        except RoomOSError as exc:
+            raise AnsibleActionFail(str(exc)) from None
+        return result
