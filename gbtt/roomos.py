@@ -9,6 +9,11 @@ the codec takes, following the guide's "Translating from terminal mode to
 XML": each word of the path an element, a number after a word that word's
 `item` attribute (`Network 1 QoS Mode` -> `<Network item="1"><QoS><Mode>`).
 
+The room's phone book goes into the codec's local phone book with the
+documented commands (`xCommand Phonebook Search / Contact Add / Contact
+Delete`): gbtt manages the contacts whose number is in the province's SIP
+domain and leaves every other contact a technician added.
+
 Some values cannot be read back (the SIP password): they are sent when the
 codec is not registered or when another value of their section (SIP) changes, and
 the diff shows them masked."""
@@ -128,6 +133,42 @@ def plan(desired: dict[str, str], current: dict[str, str], registered: bool) -> 
     return Plan(changes, before, after)
 
 
+def phonebook_text(entries: list[tuple[str, str]]) -> str:
+    """The model's phone book of a codec: one "name<TAB>number" line per contact (number without "sip:")."""
+    return "".join(f"{name}\t{uri.removeprefix('sip:')}\n" for name, uri in entries)
+
+
+def parse_phonebook(text: str) -> list[tuple[str, str]]:
+    return [tuple(line.split("\t", 1)) for line in text.splitlines() if line]
+
+
+def phonebook_plan(desired: list[tuple[str, str]], current: list[tuple[str, str, str]],
+                   domain: str) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """(contacts to add, contacts to delete): gbtt's are those numbered in `domain`; a contact whose
+    name changed is deleted and added again."""
+    ours = [c for c in current if c[2].endswith("@" + domain)]
+    have = {(name, number) for _, name, number in ours}
+    want = set(desired)
+    return [c for c in desired if c not in have], [c for c in ours if (c[1], c[2]) not in want]
+
+
+def _element(tag: str, children: dict[str, str]) -> ET.Element:
+    node = ET.Element(tag)
+    for key, value in children.items():
+        ET.SubElement(node, key).text = value
+    return node
+
+
+def command_xml(path: str, **arguments: str) -> bytes:
+    """`xCommand A B C Arg: value` as /putxml takes it: <Command><A><B><C><Arg>value</Arg>…"""
+    root = node = ET.Element("Command")
+    words = path.split()
+    for word in words[:-1]:
+        node = ET.SubElement(node, word)
+    node.append(_element(words[-1], arguments))
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
 def api_password(inventory, codec: str) -> str:
     """The codec's API account password (vault.codec_api_passwords; the rules make sure it is there)."""
     from .validate import load_valid  # noqa: PLC0415
@@ -193,8 +234,8 @@ class Codec:
         status = from_xml(self._request("GET", "/getxml?location=/Status/SIP/Registration"))
         return any(k.endswith(" Status") and v == "Registered" for k, v in status.items())
 
-    def put(self, settings: dict[str, str]) -> None:
-        answer = self._request("POST", "/putxml", to_xml(settings))
+    def _post(self, body: bytes, what: str):
+        answer = self._request("POST", "/putxml", body)
         try:
             root = ET.fromstring(answer) if answer.strip() else None
         except ET.ParseError:
@@ -202,4 +243,25 @@ class Codec:
         errors = [] if root is None else [e for e in root.iter() if e.tag == "Error" or e.get("status") == "Error"]
         if errors:
             reason = " ".join(t.strip() for e in errors for t in e.itertext() if t.strip()) or "no reason given"
-            raise RoomOSError(f"{self.name}: the codec refused the configuration: {reason}")
+            raise RoomOSError(f"{self.name}: the codec refused {what}: {reason}")
+        return root
+
+    def put(self, settings: dict[str, str]) -> None:
+        self._post(to_xml(settings), "the configuration")
+
+    def phonebook(self) -> list[tuple[str, str, str]]:
+        """(ContactId, Name, Number) of every contact of the local phone book (each number of it)."""
+        root = self._post(command_xml("Phonebook Search", PhonebookType="Local", ContactType="Contact",
+                                      Recursive="True", Limit="1000", Offset="0"), "the phone book search")
+        out = []
+        for contact in ([] if root is None else root.iter("Contact")):
+            cid, name = contact.findtext("ContactId", ""), contact.findtext("Name", "")
+            out += [(cid, name, m.findtext("Number", "")) for m in contact.iter("ContactMethod")]
+        return out
+
+    def add_contact(self, name: str, number: str, call_rate: str) -> None:
+        self._post(command_xml("Phonebook Contact Add", Name=name, Number=number, Protocol="SIP",
+                               CallRate=call_rate), f"the contact {name!r}")
+
+    def delete_contact(self, contact_id: str) -> None:
+        self._post(command_xml("Phonebook Contact Delete", ContactId=contact_id), f"deleting contact {contact_id}")

@@ -11,9 +11,12 @@ HTTPS with its own self-signed certificate:
   account and a proxy are set with the password the registrar expects;
 * POST /putxml with a <Configuration> document: each leaf set, or an error
   for a path the codec does not have or a value outside its value space;
+* POST /putxml with a <Command> document: `Phonebook Search` (the local
+  phone book), `Phonebook Contact Add` and `Phonebook Contact Delete`;
 * HTTP basic authentication (401 otherwise).
 
-It records every request, so the tests can tell that check mode sent nothing."""
+It records every request, and every change made (`writes`), so the tests can
+tell that check mode changed nothing."""
 from __future__ import annotations
 
 import datetime as dt
@@ -25,6 +28,7 @@ import xml.etree.ElementTree as ET
 from base64 import b64decode
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 # path -> (factory value, value space: a regex the value must match in full)
 VALUE_SPACE = {
@@ -80,6 +84,10 @@ class RoomKitDouble:
     def __init__(self, directory: Path, username: str, password: str, sip_password: str):
         self.config = {k: v for k, (v, _) in VALUE_SPACE.items()}
         self.requests: list[tuple[str, str]] = []
+        self.writes: list[str] = []  # what changed the codec: configuration paths, contacts added or deleted
+        self.commands: set[tuple[str, tuple[str, ...]]] = set()  # (xCommand path, its argument names) received
+        self.contacts: dict[str, dict] = {}  # ContactId -> {"Name", "Number", "Protocol", "CallRate"}
+        self._next_contact = 1
         self.credentials, self.sip_password = (username, password), sip_password
         crt, key, self.fingerprint = _self_signed(directory)
         double = self
@@ -152,11 +160,52 @@ class RoomKitDouble:
                          f'<URI>{self.config["SIP URI"]}</URI></Registration></SIP></Status>').encode()
         return 404, b""
 
+    def add_contact(self, **fields) -> str:
+        cid = f"localContactId-{self._next_contact}"
+        self._next_contact += 1
+        self.contacts[cid] = fields
+        return cid
+
+    def command(self, root) -> tuple[int, bytes]:
+        node, path = root, []
+        while len(node) == 1 and len(node[0]):
+            node = node[0]
+            path.append(node.tag)
+        self.commands.add((" ".join(path), tuple(sorted(child.tag for child in node))))
+        def result(name, status="OK", inner=""):
+            return 200, f'<?xml version="1.0"?><Command><{name} status="{status}">{inner}</{name}></Command>'.encode()
+        search, add, delete = (root.find(p) for p in ("Phonebook/Search", "Phonebook/Contact/Add",
+                                                      "Phonebook/Contact/Delete"))
+        if search is not None:
+            if search.findtext("PhonebookType") != "Local":
+                return result("PhonebookSearchResult", "Error", "<Reason>only the local phone book here</Reason>")
+            rows = "".join(
+                f'<Contact item="{i}"><Name>{escape(c["Name"])}</Name><ContactId>{cid}</ContactId>'
+                f'<ContactMethod item="1"><ContactMethodId>1</ContactMethodId><Number>{escape(c["Number"])}</Number>'
+                f'<Protocol>{c.get("Protocol", "Auto")}</Protocol></ContactMethod></Contact>'
+                for i, (cid, c) in enumerate(self.contacts.items(), 1))
+            info = f"<ResultInfo><Offset>0</Offset><Limit>1000</Limit><TotalRows>{len(self.contacts)}</TotalRows></ResultInfo>"
+            return result("PhonebookSearchResult", inner=info + rows)
+        if add is not None:
+            fields = {child.tag: child.text or "" for child in add}
+            if not fields.get("Name") or set(fields) - {"Name", "Number", "Protocol", "CallRate", "FolderId", "Tag"}:
+                return result("PhonebookContactAddResult", "Error", "<Reason>bad arguments</Reason>")
+            self.writes.append(f"add contact {fields['Name']}")
+            return result("PhonebookContactAddResult", inner=f"<Name>{self.add_contact(**fields)}</Name>")
+        if delete is not None:
+            if self.contacts.pop(delete.findtext("ContactId"), None) is None:
+                return result("PhonebookContactDeleteResult", "Error", "<Reason>No such contact</Reason>")
+            self.writes.append(f"delete contact {delete.findtext('ContactId')}")
+            return result("PhonebookContactDeleteResult")
+        return 200, b'<?xml version="1.0"?><Command><Result status="Error"><Reason>Unknown command</Reason></Result></Command>'
+
     def put(self, body: bytes) -> tuple[int, bytes]:
         try:
             root = ET.fromstring(body)
         except ET.ParseError:
             return 400, b""
+        if root.tag == "Command":
+            return self.command(root)
         changes = dict(_paths(root))
         for key, value in changes.items():
             if key not in VALUE_SPACE:
@@ -166,5 +215,6 @@ class RoomKitDouble:
                 return 200, f'<Configuration status="Error"><Reason>Value out of range</Reason>' \
                             f"<XPath>{key}</XPath></Configuration>".encode()
         self.config.update(changes)
+        self.writes += list(changes)
         return 200, b'<?xml version="1.0"?><Configuration><Success/></Configuration>'
 

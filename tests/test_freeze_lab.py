@@ -6,7 +6,6 @@ of the freeze, and leaves the host as it was; a deploy that changes nothing
 passes; the emergency override goes through and is logged."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil

@@ -15,9 +15,11 @@ import pytest
 from conftest import REAL, book_within_the_hour, edit
 from gbtt.desired import host_state
 from gbtt.inventory import load
-from gbtt.roomos import MASK, RoomOSError, from_xml, parse_commands, plan, to_xml
+from gbtt.roomos import (MASK, RoomOSError, command_xml, from_xml, parse_commands, parse_phonebook, phonebook_plan,
+                         plan, to_xml)
 from labtools import ansible, recap
 from roomos_double import RoomKitDouble
+from vendor_names import ROOMOS_COMMANDS
 
 CODEC = "so-tttt-codec"
 
@@ -39,6 +41,24 @@ def test_terminal_lines_become_the_guides_xml():
 def test_only_commands_are_accepted():
     with pytest.raises(RoomOSError, match="line 2: not an xConfiguration command"):
         parse_commands("xConfiguration SIP URI: a@b\n# a comment the codec's shell would refuse\n")
+
+
+def test_the_phone_book_changes_only_the_provinces_contacts():
+    desired = [("Quy Nhơn (quy-nhon-pc)", "quy-nhon-pc@gbtt.example"), ("An Lão (an-lao-pc)", "an-lao-pc@gbtt.example")]
+    current = [("c1", "Quy Nhơn (quy-nhon-pc)", "quy-nhon-pc@gbtt.example"),
+               ("c2", "Old name", "an-lao-pc@gbtt.example"),  # renamed: deleted and added again
+               ("c3", "Gone meeting", "5226120708002@gbtt.example"),
+               ("c4", "Hội đồng nhân dân (a technician's)", "hdnd@other.example")]
+    adds, deletes = phonebook_plan(desired, current, "gbtt.example")
+    assert adds == [("An Lão (an-lao-pc)", "an-lao-pc@gbtt.example")]
+    assert [c[0] for c in deletes] == ["c2", "c3"]
+    assert phonebook_plan(desired, [("x", n, u) for n, u in desired], "gbtt.example") == ([], [])
+
+
+def test_commands_become_the_guides_xml():
+    root = ET.fromstring(command_xml("Phonebook Contact Add", Name="Sở TT&TT", Number="a@b", Protocol="SIP"))
+    assert root.tag == "Command" and root.find("Phonebook/Contact/Add/Name").text == "Sở TT&TT"
+    assert [c.tag for c in root.find("Phonebook/Contact/Add")] == ["Name", "Number", "Protocol"]
 
 
 def test_the_password_is_sent_only_when_it_may_be_wrong():
@@ -75,25 +95,41 @@ def run(inv, double, *args):
 
 def test_the_role_shows_the_diff_then_sets_the_codec_then_changes_nothing(codec):
     inv, double = codec
-    desired = parse_commands(host_state(inv, CODEC).components["roomos_codec"].files[0].content)
+    files = {f.path: f.content for f in host_state(inv, CODEC).components["roomos_codec"].files}
+    desired, phonebook = parse_commands(files["xConfiguration"]), parse_phonebook(files["Phonebook"])
     sip_password = desired["SIP Authentication Password"]
+    assert ("Điểm cầu thành phố Quy Nhơn (quy-nhon-pc)", "quy-nhon-pc@gbtt.binhdinh.gov.vn") in phonebook
+    assert not [n for n, number in phonebook if number.startswith(CODEC)]  # not itself
+    double.add_contact(Name="Nhà riêng kỹ thuật viên", Number="0903123456", Protocol="Auto")  # a technician's
+    double.add_contact(Name="Old meeting", Number="5226010101001@gbtt.binhdinh.gov.vn", Protocol="SIP")
 
     out = run(inv, double, "--check", "--diff")
     assert recap(out, CODEC)["changed"] == 1, out[-3000:]
-    assert not [r for r in double.requests if r[0] == "POST"]  # check mode reads only
+    assert not double.writes  # check mode reads only
     assert '+xConfiguration Network 1 QoS Diffserv Audio: "46"' in out
     assert '-xConfiguration Network 1 QoS Diffserv Audio: "0"' in out
     assert sip_password not in out and MASK in out
+    assert "-xCommand Phonebook Contact: Old meeting <5226010101001@gbtt.binhdinh.gov.vn>" in out
+    assert "+xCommand Phonebook Contact: Điểm cầu thành phố Quy Nhơn (quy-nhon-pc) " \
+           "<quy-nhon-pc@gbtt.binhdinh.gov.vn>" in out
 
     out = run(inv, double)
     assert recap(out, CODEC)["changed"] == 1, out[-3000:]
     assert {k: double.config[k] for k in desired} == desired  # the password too, and the codec registers
     assert double.registered() and sip_password not in out
+    book = sorted((c["Name"], c["Number"]) for c in double.contacts.values())
+    assert book == sorted([*phonebook, ("Nhà riêng kỹ thuật viên", "0903123456")])  # the technician's kept
+    assert {c.get("Protocol") for c in double.contacts.values() if c["Number"] in dict(phonebook).values()} == {"SIP"}
+    # every command sent is documented, with documented arguments only
+    assert {path for path, _ in double.commands} == {"Phonebook Search", "Phonebook Contact Add",
+                                                     "Phonebook Contact Delete"}
+    for path, arguments in double.commands:
+        assert set(arguments) <= ROOMOS_COMMANDS[path][0], (path, arguments)
 
-    double.requests.clear()
+    double.writes.clear()
     out = run(inv, double, "--diff")
     assert recap(out, CODEC)["changed"] == 0, out[-3000:]
-    assert [r for r in double.requests if r[0] == "POST"] == []
+    assert not double.writes
 
     double.config["Network 1 QoS Diffserv Video"] = "0"  # changed by hand on the codec
     out = run(inv, double, "--check", "--diff")
@@ -124,7 +160,7 @@ def test_a_wrong_account_and_an_unknown_setting_are_named(codec):
     del double.config["Network 1 QoS Diffserv Signalling"]  # an older RoomOS, say
     out = run(inv, double)
     assert "the codec has no setting Network 1 QoS Diffserv Signalling" in out
-    assert not [r for r in double.requests if r[0] == "POST"]  # nothing sent
+    assert not double.writes  # nothing sent
 
 
 def test_a_codec_taking_part_in_a_meeting_is_left_as_it_is(codec):
@@ -134,4 +170,4 @@ def test_a_codec_taking_part_in_a_meeting_is_left_as_it_is(codec):
     assert recap(out, CODEC)["failed"] == 1
     assert "change freeze (Art. 7.5.b): so-tttt-codec takes part in 'Họp với Sở TT&TT'" in out
     assert "Refused: this run would change the codec's configuration" in out
-    assert not [r for r in double.requests if r[0] == "POST"]
+    assert not double.writes

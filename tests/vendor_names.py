@@ -45,6 +45,18 @@ ROOMOS: dict[str, str] = {
     "Network [n] QoS Diffserv Signalling": f"{ROOMKIT}: Network configuration (0..63)",
 }
 
+# xCommand paths gbtt sends, with the arguments the guide gives each
+ROOMOS_COMMANDS: dict[str, tuple[frozenset[str], str]] = {
+    "Phonebook Search": (frozenset({"PhonebookType", "Limit", "Offset", "FolderId", "SearchString", "SearchField",
+                                    "ContactType", "Recursive", "Tag"}),
+                         "Cisco Room Kit API Reference Guide, CE9.0 (D15375.01), xCommand commands: Phonebook commands"),
+    "Phonebook Contact Add": (frozenset({"Name", "FolderId", "ImageURL", "Title", "Number", "Protocol", "CallRate",
+                                         "CallType", "Device", "Tag"}),
+                              "Cisco Room Kit API Reference Guide, CE9.0 (D15375.01), xCommand commands: Phonebook commands"),
+    "Phonebook Contact Delete": (frozenset({"ContactId"}),
+                                 "Cisco Room Kit API Reference Guide, CE9.0 (D15375.01), xCommand commands: Phonebook commands"),
+}
+
 # -- Cisco IOS-XE (ISR 4000): the command syntax of each line, as a regular expression -----------
 NAME = r"[A-Z][A-Z0-9-]*"
 IFACE = r"\S+"

@@ -3,13 +3,18 @@ account, registrars, codec profile and QoS classes as the Linux room systems:
 its SIP URI and account, one proxy per registrar, the call rate of its
 profile, the camera's quality for the profile's frame rate, and DiffServ
 marking. Rendered as `xConfiguration` lines (one "file", the codec's
-configuration); Ansible sets them through the codec's xAPI
-(plugins/action/gbtt_roomos_config.py, gbtt/roomos.py)."""
+configuration), and its phone book (every other room and every meeting not
+yet over, as the room PCs' directories: gbtt/phonebook.py); Ansible sets
+them through the codec's xAPI (plugins/action/gbtt_roomos_config.py,
+gbtt/roomos.py)."""
 from __future__ import annotations
 
+from ...phonebook import entries
+from ...roomos import phonebook_text
 from ..model import ComponentState, FileSpec
 
-CONFIG_PATH = "xConfiguration"  # the codec's configuration, not a file on a Linux host
+# the codec's configuration and local phone book, not files on a Linux host
+CONFIG_PATH, PHONEBOOK_PATH = "xConfiguration", "Phonebook"
 
 
 def build(ctx) -> ComponentState:
@@ -24,4 +29,6 @@ def build(ctx) -> ComponentState:
                           password=ctx.secrets["sip_passwords"][name],
                           qos={k: v["dscp"] for k, v in inv.network["qos_classes"].items()},
                           call_rate=profile["video"]["kbps"] + profile["audio"]["kbps"])
-    return ComponentState(name="roomos_codec", files=[FileSpec(CONFIG_PATH, commands, secret=True)])
+    phonebook = phonebook_text(entries(inv, ctx.now, inv.province["sip_domain"], exclude=name))
+    return ComponentState(name="roomos_codec", files=[FileSpec(CONFIG_PATH, commands, secret=True),
+                                                      FileSpec(PHONEBOOK_PATH, phonebook)])
