@@ -2,9 +2,18 @@
 # The main job: provision the Bình Định GBTT system into the local lab and
 # show its readiness. Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+[ -n "${GBTT_MAIN_LOCKED:-}" ] || bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
+# One user of the lab at a time (gbtt/lab/lock.py): the rest of the job runs under the lab's lock,
+# held by flock, whose descriptor the job's commands do not inherit; they see it in GBTT_LAB_LOCK.
+LOCK=$(python -c 'from gbtt.lab.lock import path; print(path("binh-dinh"))')
+if [ -z "${GBTT_MAIN_LOCKED:-}" ]; then
+  flock -n "$LOCK" true || echo "lab 'binh-dinh' is in use by $(cat "$LOCK" 2>/dev/null || echo 'another run'): waiting" >&2
+  exec env GBTT_MAIN_LOCKED=1 GBTT_LAB_LOCK="$LOCK" flock -o "$LOCK" bash "$SELF" "$@"
+fi
+echo "pid $$ (the main job, in $PWD)" > "$LOCK"
 
 echo "== 1. validate the inventory (inventory/binh-dinh)"
 gbtt validate inventory/binh-dinh

@@ -50,14 +50,18 @@ def rel_lines(root: Path, problems) -> list[str]:
 @pytest.fixture(scope="session")
 def province_lab():
     """The small lab, shared by every lab module of the session (each host is
-    provisioned once, not once per module); torn down at the end."""
+    provisioned once, not once per module); torn down at the end. The
+    session holds the lab's lock (gbtt/lab/lock.py): another run on this
+    machine waits rather than take the containers away."""
     from gbtt.lab import lab as L
+    from gbtt.lab.lock import held
 
     lab = L.open_lab(REAL)
-    L.up(lab, "small", log=lambda *_: None)
-    yield lab
-    if not os.environ.get("GBTT_KEEP_LAB"):  # kept for a developer's next run (its deploy is then a no-op)
-        L.down(lab, log=lambda *_: None)
+    with held(lab.name, "the tests' lab session"):
+        L.up(lab, "small", log=lambda *_: None)
+        yield lab
+        if not os.environ.get("GBTT_KEEP_LAB"):  # kept for a developer's next run (its deploy is then a no-op)
+            L.down(lab, log=lambda *_: None)
 
 
 @pytest.fixture(scope="session")

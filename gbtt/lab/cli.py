@@ -34,12 +34,14 @@ def print_cache(cache) -> None:
 def run(args) -> int:
     from . import aptcache
     from . import lab as L
+    from .lock import held
     from .podman import LabError
 
     lab = L.open_lab(args.inventory)
     try:
         if args.lab_command == "up":
-            hosts = L.up(lab, args.profile)
+            with held(lab.name, f"gbtt lab up --profile {args.profile}"):
+                hosts = L.up(lab, args.profile)
             print(f"lab '{lab.name}' is up: {len(hosts)} host(s), profile {args.profile}; "
                   f"ansible -i lab/ansible.gbtt.yml all -m ping")
             return 0
@@ -48,7 +50,8 @@ def run(args) -> int:
             print_cache(aptcache.status())
             return 0 if ok else 1
         if args.lab_command == "down":
-            L.down(lab)
+            with held(lab.name, "gbtt lab down"):
+                L.down(lab)
             return 0
     except LabError as exc:
         print(f"gbtt lab {args.lab_command}: {exc}", file=sys.stderr)
