@@ -4,7 +4,8 @@ renders them, packages and services, the firewall and listening sockets,
 time synchronised from the model's NTP sources, no package's default secret
 left, each service answering its protocol from where its users are, and each
 TLS port's certificate verified by the province's CA from a bridge room, with
-its days left.  Prints a
+its days left; in production, each Cisco codec read through its API
+(configuration, phone book, registration).  Prints a
 table, writes a dated JSON report and its minutes (.docx, gbtt/minutes.py),
 exit 1 if anything fails."""
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from .checks import check_applied, check_no_default_secrets, gather, secrets_commands
 from .checks.common import READS as common_reads
 from .checks.certificates import check_certificates, tls_ports
+from .checks.roomos_codec import codec_rows
 from .checks.common import check_common, check_time_synchronised
 from .components import COMPONENTS, check, check_reads
 from .desired import host_state
@@ -76,7 +78,8 @@ def audit(inventory: Path, lab: bool = True, out_dir: Path | None = None) -> tup
         return rows
 
     with ThreadPoolExecutor(max_workers=len(hosts) or 1) as pool:
-        rows = [r for rs in pool.map(run, hosts) for r in rs]
+        codecs = pool.submit(codec_rows, inventory) if not lab else None  # the lab runs no Cisco codec
+        rows = [r for rs in pool.map(run, hosts) for r in rs] + (codecs.result() if codecs else [])
     report = write_report(out_dir, "audit", lab, inventory, {"results": rows}) if out_dir else None
     if report:  # the minutes of the inspection (Art. 5.5), beside the report
         write_minutes(load_valid(inventory), report)

@@ -169,6 +169,68 @@ def command_xml(path: str, **arguments: str) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+@dataclass
+class Review:
+    """What differs between a codec and the model, read from the codec."""
+    codec: Codec
+    desired: dict[str, str]
+    config: Plan
+    adds: list[tuple[str, str]]  # contacts to add (name, number)
+    deletes: list[tuple[str, str, str]]  # contacts to delete (id, name, number)
+    registered: bool
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.config.changes or self.adds or self.deletes)
+
+    @property
+    def diff(self) -> dict:
+        diff = self.config.diff
+        diff["before"] += "".join(f"xCommand Phonebook Contact: {n} <{num}>\n" for _, n, num in self.deletes)
+        diff["after"] += "".join(f"xCommand Phonebook Contact: {n} <{num}>\n" for n, num in self.adds)
+        return diff
+
+    def findings(self) -> list[str]:
+        """What the audit reports: each way the codec is not as the model says (none: all well)."""
+        readable = [k for k in self.config.changes if k not in WRITE_ONLY]
+        out = [f"differs from the model: {', '.join(readable)}"] if readable else []
+        if self.adds or self.deletes:
+            out.append(f"phone book: {len(self.adds)} contact(s) missing, {len(self.deletes)} not the model's")
+        if not self.registered:
+            out.append("SIP not registered (its password? the registrar?)")
+        return out
+
+    def apply(self) -> None:
+        """Send what differs, then read the configuration back and compare."""
+        codec, changes = self.codec, self.config.changes
+        if changes:
+            codec.put(changes)
+            after = codec.configuration()
+            wrong = [k for k, v in changes.items() if k not in WRITE_ONLY and after.get(k) != v]
+            if wrong:
+                raise RoomOSError(f"{codec.name}: the codec took the configuration but reads back other values "
+                                  f"for {', '.join(wrong)}")
+        for contact_id, _, _ in self.deletes:
+            codec.delete_contact(contact_id)
+        for name, number in self.adds:
+            codec.add_contact(name, number, self.desired["Conference DefaultCall Rate"])
+
+
+def review(codec: Codec, commands: str, phonebook: str) -> Review:
+    """Read the codec and compare it with the model's commands and phone book. A setting the
+    codec lacks (its RoomOS version, a wrong name) is an error: nothing can be planned with it."""
+    desired = parse_commands(commands)
+    current = codec.configuration()
+    unknown = [k for k in desired if k not in current and k not in WRITE_ONLY]
+    if unknown:
+        raise RoomOSError(f"{codec.name}: the codec has no setting {', '.join(unknown)} (its RoomOS version "
+                          "or a name the model got wrong): nothing sent")
+    registered = codec.registered()
+    domain = desired["SIP URI"].rpartition("@")[2]
+    adds, deletes = phonebook_plan(parse_phonebook(phonebook), codec.phonebook(), domain)
+    return Review(codec, desired, plan(desired, current, registered), adds, deletes, registered)
+
+
 def api_password(inventory, codec: str) -> str:
     """The codec's API account password (vault.codec_api_passwords; the rules make sure it is there)."""
     from .validate import load_valid  # noqa: PLC0415

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import REAL, book_within_the_hour, edit
+from gbtt.checks.roomos_codec import ALL_WELL, codec_rows
 from gbtt.desired import host_state
 from gbtt.inventory import load
 from gbtt.roomos import (MASK, RoomOSError, command_xml, from_xml, parse_commands, parse_phonebook, phonebook_plan,
@@ -103,6 +104,13 @@ def test_the_role_shows_the_diff_then_sets_the_codec_then_changes_nothing(codec)
     double.add_contact(Name="Nhà riêng kỹ thuật viên", Number="0903123456", Protocol="Auto")  # a technician's
     double.add_contact(Name="Old meeting", Number="5226010101001@gbtt.binhdinh.gov.vn", Protocol="SIP")
 
+    # the audit (Art. 5.5) reads the codec as the role does, and says what is not as the model
+    [row] = codec_rows(inv, url_of=lambda h: double.url)
+    assert (row["host"], row["component"], row["ok"]) == (CODEC, "roomos_codec", False)
+    assert row["detail"].startswith("differs from the model: SIP URI, SIP DisplayName, ")
+    assert f"phone book: {len(phonebook)} contact(s) missing, 1 not the model's" in row["detail"]
+    assert row["detail"].endswith("SIP not registered (its password? the registrar?)")
+
     out = run(inv, double, "--check", "--diff")
     assert recap(out, CODEC)["changed"] == 1, out[-3000:]
     assert not double.writes  # check mode reads only
@@ -130,6 +138,8 @@ def test_the_role_shows_the_diff_then_sets_the_codec_then_changes_nothing(codec)
     out = run(inv, double, "--diff")
     assert recap(out, CODEC)["changed"] == 0, out[-3000:]
     assert not double.writes
+    assert codec_rows(inv, url_of=lambda h: double.url) == [
+        {"host": CODEC, "component": "roomos_codec", "ok": True, "detail": ALL_WELL}]
 
     double.config["Network 1 QoS Diffserv Video"] = "0"  # changed by hand on the codec
     out = run(inv, double, "--check", "--diff")
@@ -149,6 +159,8 @@ def test_a_codec_not_pinned_or_answering_with_another_certificate_is_refused(cod
     edit(inv / "sites/so-tttt.yml", f"    api_certificate_sha256: {'ab' * 32}\n", "")
     out = run(inv, double, "--check")
     assert "no api_certificate_sha256 for this codec" in out and recap(out, CODEC)["failed"] == 1
+    [row] = codec_rows(inv, url_of=lambda h: double.url)
+    assert not row["ok"] and "not pinned" in row["detail"]
 
 
 def test_a_wrong_account_and_an_unknown_setting_are_named(codec):

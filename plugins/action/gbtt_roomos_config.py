@@ -25,11 +25,10 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         from gbtt.desired import host_state
+        from gbtt.desired.components.roomos_codec import CONFIG_PATH, PHONEBOOK_PATH
         from gbtt.desired.knobs import run_time_knobs
         from gbtt.problems import InventoryInvalid
-        from gbtt.desired.components.roomos_codec import CONFIG_PATH, PHONEBOOK_PATH
-        from gbtt.roomos import (WRITE_ONLY, Codec, RoomOSError, api_password, parse_commands, parse_phonebook,
-                                 phonebook_plan, plan)
+        from gbtt.roomos import Codec, RoomOSError, api_password, review
 
         result = super().run(tmp, task_vars)
         args = self._task.args
@@ -43,41 +42,17 @@ class ActionModule(ActionBase):
         if problems:
             raise AnsibleActionFail("knob overrides (group_vars, host_vars, -e):\n" + "\n".join(problems))
         try:
-            state = host_state(args["inventory"], name, knobs=knobs)
-            files = {f.path: f.content for f in state.components["roomos_codec"].files}
-            desired = parse_commands(files[CONFIG_PATH])
+            files = {f.path: f.content for f in host_state(args["inventory"], name, knobs=knobs)
+                     .components["roomos_codec"].files}
             codec = Codec(name, args["url"], args["username"], api_password(args["inventory"], name),
                           args["certificate_sha256"], float(args.get("timeout") or 10))
-            current = codec.configuration()
-            unknown = [k for k in desired if k not in current and k not in WRITE_ONLY]
-            if unknown:
-                raise RoomOSError(f"{name}: the codec has no setting {', '.join(unknown)} (its RoomOS version "
-                                  "or a name the model got wrong): nothing sent")
-            todo = plan(desired, current, codec.registered())
-            domain = desired["SIP URI"].rpartition("@")[2]
-            adds, deletes = phonebook_plan(parse_phonebook(files[PHONEBOOK_PATH]), codec.phonebook(), domain)
-            changed = bool(todo.changes or adds or deletes)
-            result.update(changed=changed, settings=sorted(todo.changes),
-                          phonebook={"add": [n for n, _ in adds], "delete": [n for _, n, _ in deletes]})
-            if self._task.diff and changed:
-                diff = todo.diff
-                diff["before"] += "".join(f"xCommand Phonebook Contact: {n} <{num}>\n" for _, n, num in deletes)
-                diff["after"] += "".join(f"xCommand Phonebook Contact: {n} <{num}>\n" for n, num in adds)
-                result["diff"] = diff
-            if self._task.check_mode or not changed:
-                return result
-            if todo.changes:
-                codec.put(todo.changes)
-                after = codec.configuration()
-                wrong = [k for k, v in todo.changes.items() if k not in WRITE_ONLY and after.get(k) != v]
-                if wrong:
-                    raise RoomOSError(f"{name}: the codec took the configuration but reads back other values for "
-                                      f"{', '.join(wrong)}")
-            for contact_id, _, _ in deletes:
-                codec.delete_contact(contact_id)
-            rate = desired["Conference DefaultCall Rate"]
-            for contact_name, number in adds:
-                codec.add_contact(contact_name, number, rate)
+            todo = review(codec, files[CONFIG_PATH], files[PHONEBOOK_PATH])
+            result.update(changed=todo.changed, settings=sorted(todo.config.changes),
+                          phonebook={"add": [n for n, _ in todo.adds], "delete": [n for _, n, _ in todo.deletes]})
+            if self._task.diff and todo.changed:
+                result["diff"] = todo.diff
+            if todo.changed and not self._task.check_mode:
+                todo.apply()
         except InventoryInvalid as exc:
             raise AnsibleActionFail(f"gbtt inventory is invalid:\n{exc}") from None
         except RoomOSError as exc:

@@ -1,0 +1,35 @@
+"""The Cisco codecs in the audit (Art. 5.5): each read through its API
+(gbtt/roomos.py, as the `roomos_codec` role reads it) and compared with the
+model: configuration, phone book, SIP registration. Production only: the lab
+runs no Cisco codec."""
+from __future__ import annotations
+
+from ..desired import host_state
+from ..desired.components.roomos_codec import CONFIG_PATH, PHONEBOOK_PATH
+from ..desired.model import host_knobs
+from ..hostinventory import hosts_for
+from ..roomos import Codec, RoomOSError, api_password, review
+
+ALL_WELL = "configuration and phone book as the model, SIP registered"
+
+
+def codec_rows(inventory, url_of=lambda h: h.vars["gbtt_api_url"]) -> list[dict]:
+    """One audit row per Cisco codec of the inventory (`url_of`: where its API answers)."""
+    rows = []
+    for h in hosts_for(inventory):
+        if "roomos" not in h.groups:
+            continue
+        try:
+            pinned = h.vars["gbtt_api_certificate_sha256"]
+            if not pinned:
+                raise RoomOSError("no api_certificate_sha256 in its site file: the codec's certificate is not pinned")
+            knobs = host_knobs(inventory, h.name, "roomos_codec")
+            files = {f.path: f.content for f in host_state(inventory, h.name).components["roomos_codec"].files}
+            codec = Codec(h.name, url_of(h), knobs["roomos_api_user"], api_password(inventory, h.name), pinned,
+                          knobs["roomos_api_timeout"])
+            found = review(codec, files[CONFIG_PATH], files[PHONEBOOK_PATH]).findings()
+            rows.append({"host": h.name, "component": "roomos_codec", "ok": not found,
+                         "detail": "; ".join(found) or ALL_WELL})
+        except RoomOSError as exc:
+            rows.append({"host": h.name, "component": "roomos_codec", "ok": False, "detail": str(exc)})
+    return rows
