@@ -37,6 +37,7 @@ def run(**kw) -> dict:
 
 def assert_passes(result: dict) -> None:
     assert result["ok"], result
+    assert 0 < result["call_setup_s"] < 10, result  # dial to answer (the probe waits 10 s at most)
     profile, audio, video = ROOMS[result["room"]]
     assert result["profile"] == profile
     assert result["codecs"] == {"audio": audio, "video": video}
@@ -136,3 +137,5 @@ def test_bench_preflight_quick(lab):
     """The preflight benchmark's quick run: one room, then every room of the small lab."""
     out = run_quick("bench_preflight.py")
     assert re.search(r"^all 3 rooms: [\d.]+ s", out, re.M), out
+    assert re.search(r"^call setup, first relay silent just before: median [\d.]+ s, max [\d.]+ s over 3 call", out,
+                     re.M), out

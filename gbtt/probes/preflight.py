@@ -181,6 +181,7 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
 
     result = {"room": room["id"], "site": room["site"], "profile": room["profile"], "checks": checks}
     slot.events.clear()
+    dialled = time.monotonic()
     if not slot.command("dial", f"sip:{aor}").get("ok"):  # a call of this slot not over yet: end it, dial again
         slot.command("hangup")
         slot.wait(lambda e: e.get("type") == "CALL_CLOSED", 5)
@@ -203,7 +204,8 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
         result.update(ok=False, cause=cause, seconds=round(time.monotonic() - started, 1))
         return result
     call_id = est.get("id", "")
-    checks.append({"check": "call", "ok": True, "detail": f"answered (Call-ID {call_id})"})
+    result["call_setup_s"] = round(time.monotonic() - dialled, 3)  # dial to answer, through registrar and relay
+    checks.append({"check": "call", "ok": True, "detail": f"answered in {result['call_setup_s']:.2f} s (Call-ID {call_id})"})
     # media for a few seconds, until both ends have reported on both media (RTCP)
     t0 = time.monotonic()
 
