@@ -23,7 +23,6 @@ import base64
 import hashlib
 import http.client
 import re
-import socket
 import ssl
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -231,11 +230,22 @@ def review(codec: Codec, commands: str, phonebook: str) -> Review:
     return Review(codec, desired, plan(desired, current, registered), adds, deletes, registered)
 
 
-def api_password(inventory, codec: str) -> str:
-    """The codec's API account password (vault.codec_api_passwords; the rules make sure it is there)."""
+def review_codec(inventory, name: str, url: str, username: str, pinned_sha256: str, timeout: float,
+                 knobs: dict | None = None) -> Review:
+    """A codec of the inventory read through its API and compared with the model's state for it (`knobs`: an
+    engine's run-time overrides); the role applies it, the audit reports it."""
+    from .desired import host_state  # noqa: PLC0415 (the model imports this module)
+    from .desired.components.roomos_codec import CONFIG_PATH, PHONEBOOK_PATH  # noqa: PLC0415
     from .validate import load_valid  # noqa: PLC0415
 
-    return load_valid(inventory).secrets()["codec_api_passwords"][codec]
+    if not pinned_sha256:
+        raise RoomOSError(f"{name}: no api_certificate_sha256 for this codec in its site file: its certificate is "
+                          "not pinned; read it once on the room network (openssl s_client -connect ADDRESS:443 "
+                          "</dev/null | openssl x509 -noout -fingerprint -sha256) and add it to the endpoint")
+    files = {f.path: f.content for f in host_state(inventory, name, knobs=knobs).components["roomos_codec"].files}
+    password = load_valid(inventory).secrets()["codec_api_passwords"][name]  # the rules make sure it is there
+    codec = Codec(name, url, username, password, pinned_sha256, float(timeout))
+    return review(codec, files[CONFIG_PATH], files[PHONEBOOK_PATH])
 
 
 def fingerprint(der: bytes) -> str:
@@ -278,7 +288,7 @@ class Codec:
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
-        except (OSError, socket.timeout, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException) as exc:  # a timeout is an OSError
             raise RoomOSError(f"{where}: {exc.__class__.__name__}: {exc}") from None
         finally:
             conn.close()

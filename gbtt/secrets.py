@@ -45,7 +45,7 @@ def fill_vault(root: Path) -> list[str]:
     from .rules.references import ENDPOINT_PASSWORDS  # noqa: PLC0415
 
     endpoints = _endpoints(root)
-    for key, (needs, _) in ENDPOINT_PASSWORDS.items():
+    for key, (needs, _, _) in ENDPOINT_PASSWORDS.items():
         for ep in endpoints:
             if needs(ep.get("kind"), ep.get("platform")) and ep["id"] not in data.get(key, {}):
                 data.setdefault(key, {})[ep["id"]] = _random.token_urlsafe(SIP_PASSWORD_BYTES)

@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+RATES = ("Conference DefaultCall Rate", "Conference MaxTransmitCallRate", "Conference MaxReceiveCallRate")
 # path -> (factory value, value space: a regex the value must match in full)
 VALUE_SPACE = {
     "SystemUnit Name": ("", r".{0,50}"),
@@ -40,15 +41,12 @@ VALUE_SPACE = {
     "SIP DefaultTransport": ("Auto", r"TCP|UDP|Tls|Auto"),
     **{f"SIP Proxy {n} Address": ("", r".{0,255}") for n in (1, 2, 3, 4)},
     "Conference DefaultCall Protocol": ("Auto", r"Auto|H320|H323|Sip|Spark"),
-    "Conference DefaultCall Rate": ("6000", r"\d+"),
-    "Conference MaxTransmitCallRate": ("6000", r"\d+"),
-    "Conference MaxReceiveCallRate": ("6000", r"\d+"),
+    **{k: ("6000", r"\d+") for k in RATES},  # 64..6000, checked in put()
     "Video Input Connector 1 Quality": ("Motion", r"Motion|Sharpness"),
     "Video Input Connector 2 Quality": ("Motion", r"Motion|Sharpness"),
     "Network 1 QoS Mode": ("Diffserv", r"Off|Diffserv"),
     **{f"Network 1 QoS Diffserv {k}": ("0", r"\d|[1-5]\d|6[0-3]") for k in ("Audio", "Video", "Signalling", "Data")},
 }
-RATES = ("Conference DefaultCall Rate", "Conference MaxTransmitCallRate", "Conference MaxReceiveCallRate")
 WRITE_ONLY = {"SIP Authentication Password"}
 
 

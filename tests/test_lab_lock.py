@@ -42,7 +42,7 @@ def test_the_holders_children_go_through_and_do_not_inherit_it(monkeypatch):
         out, err = child.communicate(timeout=20)
         assert child.returncode == 0 and out.startswith("got it after 0.0 s") and not err
         # a grandchild that outlives its parent holds nothing: the lock's descriptor is close-on-exec
-        sleeper = subprocess.Popen(["sleep", "30"])
+        sleeper = subprocess.Popen(["sleep", "30"], close_fds=False)  # inherits every inheritable descriptor
     try:
         stranger = second_run()
         out, _ = stranger.communicate(timeout=20)

@@ -4,11 +4,9 @@ model: configuration, phone book, SIP registration. Production only: the lab
 runs no Cisco codec."""
 from __future__ import annotations
 
-from ..desired import host_state
-from ..desired.components.roomos_codec import CONFIG_PATH, PHONEBOOK_PATH
 from ..desired.model import host_knobs
 from ..hostinventory import hosts_for
-from ..roomos import Codec, RoomOSError, api_password, review
+from ..roomos import RoomOSError, review_codec
 
 ALL_WELL = "configuration and phone book as the model, SIP registered"
 
@@ -19,15 +17,10 @@ def codec_rows(inventory, url_of=lambda h: h.vars["gbtt_api_url"]) -> list[dict]
     for h in hosts_for(inventory):
         if "roomos" not in h.groups:
             continue
+        knobs = host_knobs(inventory, h.name, "roomos_codec")
         try:
-            pinned = h.vars["gbtt_api_certificate_sha256"]
-            if not pinned:
-                raise RoomOSError("no api_certificate_sha256 in its site file: the codec's certificate is not pinned")
-            knobs = host_knobs(inventory, h.name, "roomos_codec")
-            files = {f.path: f.content for f in host_state(inventory, h.name).components["roomos_codec"].files}
-            codec = Codec(h.name, url_of(h), knobs["roomos_api_user"], api_password(inventory, h.name), pinned,
-                          knobs["roomos_api_timeout"])
-            found = review(codec, files[CONFIG_PATH], files[PHONEBOOK_PATH]).findings()
+            found = review_codec(inventory, h.name, url_of(h), knobs["roomos_api_user"],
+                                 h.vars["gbtt_api_certificate_sha256"], knobs["roomos_api_timeout"]).findings()
             rows.append({"host": h.name, "component": "roomos_codec", "ok": not found,
                          "detail": "; ".join(found) or ALL_WELL})
         except RoomOSError as exc:

@@ -1,6 +1,8 @@
 """Every id is unique across the inventory, and every reference resolves."""
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 from . import global_rule, known, objects, repeats, rule, site_rule
 
 
@@ -103,31 +105,35 @@ def centre_router_belongs_to_the_centre(inv, idx):
                                  idx.device_table)
 
 
-def _names_in_vault(key: str):
-    def names(inv, idx) -> list | None:
-        passwords = inv.get("vault").get(key)
-        return list(passwords) if isinstance(passwords, dict) else None
-    names.__qualname__ = f"names_in_vault.{key}"  # the rules' cache keeps each table under its own name
-    return names
+class EndpointPasswords(NamedTuple):
+    needs: Callable  # (kind, platform) -> whether such an endpoint has a password here
+    what: str  # what such an endpoint is called in messages
+    required: bool  # the vault's schema requires the key (its absence is reported there)
 
 
-# vault key -> (which endpoints need a password there, what they are called in messages)
+# vault key -> the endpoints that need a password there (`gbtt vault fill` makes them too)
 ENDPOINT_PASSWORDS = {
-    "sip_passwords": (lambda kind, platform: kind == "sip-room-system", "SIP endpoint"),
-    "codec_api_passwords": (lambda kind, platform: platform == "cisco-room-kit", "Cisco codec"),
+    "sip_passwords": EndpointPasswords(lambda kind, platform: kind == "sip-room-system", "SIP endpoint", True),
+    "codec_api_passwords": EndpointPasswords(lambda kind, platform: platform == "cisco-room-kit", "Cisco codec", False),
 }
-_VAULT_NAMES = {key: _names_in_vault(key) for key in ENDPOINT_PASSWORDS}
+
+
+def _vault_names(inv, idx) -> dict[str, list | None]:
+    """The endpoint ids of each password table of the vault (None: no such table)."""
+    vault = inv.get("vault")
+    return {key: list(vault[key]) if isinstance(vault.get(key), dict) else None for key in ENDPOINT_PASSWORDS}
 
 
 @rule
 def endpoint_passwords_match_endpoints(inv, idx):
     if "vault" in inv.broken:
         return
-    for key, (needs, what) in ENDPOINT_PASSWORDS.items():
-        passwords = idx.kept(_VAULT_NAMES[key])
+    tables = idx.kept(_vault_names)
+    for key, (needs, what, required) in ENDPOINT_PASSWORDS.items():
+        passwords = tables[key]
         if passwords is None:
-            if key == "sip_passwords":
-                continue  # required: the schema has said so
+            if required:
+                continue
             passwords = []
         wanted = {}
         for sid, facts in idx.facts.items():

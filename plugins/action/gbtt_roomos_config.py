@@ -24,29 +24,18 @@ class ActionModule(ActionBase):
     _VALID_ARGS = frozenset(("host", "inventory", "url", "username", "certificate_sha256", "timeout"))
 
     def run(self, tmp=None, task_vars=None):
-        from gbtt.desired import host_state
-        from gbtt.desired.components.roomos_codec import CONFIG_PATH, PHONEBOOK_PATH
         from gbtt.desired.knobs import run_time_knobs
         from gbtt.problems import InventoryInvalid
-        from gbtt.roomos import Codec, RoomOSError, api_password, review
+        from gbtt.roomos import RoomOSError, review_codec
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        name = args["host"]
-        if not args.get("certificate_sha256"):
-            raise AnsibleActionFail(
-                f"{name}: no api_certificate_sha256 for this codec in its site file: read the codec's HTTPS "
-                "certificate once on the room network (openssl s_client -connect ADDRESS:443 </dev/null | "
-                "openssl x509 -noout -fingerprint -sha256) and add it to the endpoint")
         knobs, problems = run_time_knobs(task_vars, self._templar.template)
         if problems:
             raise AnsibleActionFail("knob overrides (group_vars, host_vars, -e):\n" + "\n".join(problems))
         try:
-            files = {f.path: f.content for f in host_state(args["inventory"], name, knobs=knobs)
-                     .components["roomos_codec"].files}
-            codec = Codec(name, args["url"], args["username"], api_password(args["inventory"], name),
-                          args["certificate_sha256"], float(args.get("timeout") or 10))
-            todo = review(codec, files[CONFIG_PATH], files[PHONEBOOK_PATH])
+            todo = review_codec(args["inventory"], args["host"], args["url"], args["username"],
+                                args.get("certificate_sha256") or "", args.get("timeout") or 10, knobs)
             result.update(changed=todo.changed, settings=sorted(todo.config.changes),
                           phonebook={"add": [n for n, _ in todo.adds], "delete": [n for _, n, _ in todo.deletes]})
             if self._task.diff and todo.changed:
