@@ -292,10 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .meeting import VERBS
 
     mt = command("meeting", cmd_meeting, "conference control on the multipoint bridge (Art. 7.5.a): list, show, "
-                 "start, mute, unmute, drop, redial, layout, end; logged")
+                 "start, mute, unmute, drop, redial, layout, end; logged; link: a WebRTC room PC's link to the meeting")
     mt.add_argument("verb", choices=VERBS)
     mt.add_argument("meeting", nargs="?", help="the booking (meetings/<id>.yml) or its number")
-    mt.add_argument("room", nargs="?", help="a room system's id, or its site's (layout: grid or speaker)")
+    mt.add_argument("room", nargs="?", help="a room system's id, or its site's (layout: grid or speaker; link: a "
+                    "WebRTC room PC)")
     mt.add_argument("--production", action="store_true", help="the production hosts (default: the lab)")
     mt.add_argument("--out", default="out/meeting", help="where the log of commands goes")
 

@@ -60,7 +60,7 @@ COMPONENTS: dict[str, Component] = {c.name: c for c in (
     Component("turn", "TURN (coturn)", "turn", "máy chủ TURN", probe=True, peer="conference"),
     Component("conference", "Conference server (Janus, nginx)", "conference", "máy chủ hội nghị", probe=True,
               peer="rooms"),
-    Component("multipoint_bridge", "Multipoint bridge (the meetings' SIP rooms into Janus AudioBridge; sippy)",
+    Component("multipoint_bridge", "Multipoint bridge (the meetings' SIP rooms into Janus; its picture to the browsers; sippy)",
               "multipoint_bridge", "cầu nối đa điểm", probe=True, peer="sip_registrar"),
     Component("room_pc", "Bridge rooms' SIP room systems (baresip)", "baresip", "thiết bị đầu cuối điểm cầu"),
     Component("roomos_codec", "Cisco Room Kit codecs (RoomOS configuration through xAPI over HTTPS; the diff in check mode)",

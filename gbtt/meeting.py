@@ -4,24 +4,26 @@ speaks, start (the bridge calls every room: Art. 2.3), mute and unmute a
 room, drop and redial it, switch the picture's layout (grid: continuous
 presence; speaker: voice-activated), end the meeting. Each command runs the bridge's
 control client on the bridge host over SSH and is logged, with its answer,
-in out/meeting/log.jsonl (who, when, what)."""
+in out/meeting/log.jsonl (who, when, what). `link` gives a WebRTC room PC's
+link to the meeting (made here, from the vault; logged without it)."""
 from __future__ import annotations
 
 import datetime as dt
 import getpass
 import json
 import shlex
+import urllib.parse
 from pathlib import Path
 
 from .bridge.tiles import LAYOUTS
-from .desired.components.conference import meeting_room_id
-from .desired.components.multipoint_bridge import LIB_DIR
+from .desired.components.conference import meeting_room_id, room_pin, web_token
+from .desired.components.multipoint_bridge import LIB_DIR, web_rooms
 from .desired.model import host_knobs
 from .inventory import load
 from .meetings import local, meetings, now_utc
 from .remote import Fleet
 
-VERBS = ("list", "show", "start", "mute", "unmute", "drop", "redial", "layout", "end")
+VERBS = ("list", "show", "start", "mute", "unmute", "drop", "redial", "layout", "end", "link")
 NEEDS_ROOM = ("mute", "unmute", "drop", "redial")
 
 
@@ -44,15 +46,44 @@ def meeting_number(inv, meeting: str) -> str:
 
 
 def room_endpoint(inv, room: str) -> str:
-    """A room system's id, or a site's id when the site has one SIP room system."""
+    """A room system's id (SIP, or a WebRTC room PC's), or a site's id when the site has one SIP room system."""
     sip = {sid: [ep["id"] for ep in s["endpoints"] if ep["kind"] == "sip-room-system"] for sid, s in inv.sites.items()}
-    if any(room in eps for eps in sip.values()):
+    if any(room == ep["id"] for s in inv.sites.values() for ep in s["endpoints"] if ep["kind"] != "sip-room-system") \
+            or any(room in eps for eps in sip.values()):
         return room
     if len(sip.get(room, [])) == 1:
         return sip[room][0]
     if room in sip:
         raise MeetingError(f"site {room} has SIP room systems {', '.join(sip[room]) or '(none)'}: name one")
-    raise MeetingError(f"no SIP room system or site {room!r}")
+    raise MeetingError(f"no room system or site {room!r}")
+
+
+def web_room(inv, room: str, lab_video: dict | None = None) -> dict:
+    """A WebRTC room PC (multipoint_bridge.web_rooms' entry), by its id or its site's when the site has one."""
+    rooms = {sid: web_rooms(inv, [sid], lab_video) for sid in inv.sites}
+    for found in rooms.values():
+        for r in found:
+            if r["id"] == room:
+                return r
+    if len(rooms.get(room, [])) == 1:
+        return rooms[room][0]
+    raise MeetingError(f"no WebRTC room PC {room!r}" if room not in rooms else
+                       f"site {room} has WebRTC room PCs {', '.join(r['id'] for r in rooms[room]) or '(none)'}: name one")
+
+
+def web_link(inventory: Path, lab: bool, number: int, room: dict, expiry: int, extra: dict | None = None) -> str:
+    """The page a WebRTC room PC opens to join meeting `number`: the conference server's /phong-hop/, with
+    (after the #, never sent to a server) the meeting, the room, its PIN, a Janus token valid until `expiry`
+    (Unix seconds) and the picture the room sends (its profile's). A secret: for that room's technician only."""
+    secrets = load(inventory).secrets()
+    fleet = Fleet(inventory, lab)
+    conference = fleet.with_role("conference")[0]
+    port = host_knobs(inventory, conference.name, "conference")["janus_https_port"]
+    video = room["video"]
+    params = {"so": number, "phong": room["id"], "pin": room_pin(secrets, number), "token": web_token(secrets, expiry),
+              "codec": video["codec"], "w": video["width"], "h": video["height"], "fps": video["fps"], "kbps": video["kbps"], **(extra or {})}
+    where = conference.vars["ansible_host"] + ("" if port == 443 else f":{port}")
+    return f"https://{where}/phong-hop/#{urllib.parse.urlencode(params, safe=',:')}"
 
 
 def ask(inventory: Path, lab: bool, request: dict) -> dict:
@@ -78,8 +109,28 @@ def ask_ok(inventory: Path, lab: bool, request: dict) -> dict:
     return reply
 
 
+def link(inventory: Path, lab: bool, meeting: str, room: str | None) -> dict:
+    inv = load(inventory)
+    if not room:
+        raise MeetingError("link: which WebRTC room PC?")
+    m = booking(inv, meeting)
+    lab_video = host_knobs(inventory, Fleet(inventory, lab).with_role("multipoint_bridge")[0].name,
+                           "room_pc")["baresip_lab_video"] if lab else None
+    pc = web_room(inv, room, lab_video)
+    if pc["id"] not in {r["id"] for r in web_rooms(inv, m.rooms)}:
+        raise MeetingError(f"{pc['id']} is not a room of meeting {m.id}")
+    number = meeting_room_id(inv, m)
+    return {"room": pc["id"], "meeting": str(number), "until": m.end.isoformat(),
+            "link": web_link(inventory, lab, number, pc, int(m.end.timestamp()))}
+
+
 def run(inventory: Path, lab: bool, verb: str, meeting: str | None, room: str | None, log_dir: Path) -> dict:
     inv = load(inventory)
+    if verb == "link":
+        reply = link(inventory, lab, meeting or "next", room)
+        _log(log_dir, lab, {"verb": verb, "meeting": reply["meeting"], "room": reply["room"]},
+             {"until": reply["until"]})  # the link itself is a secret: never logged
+        return {"ok": True, **reply}
     if verb == "list":
         request = {"verb": "meetings"}
     else:
@@ -96,16 +147,24 @@ def run(inventory: Path, lab: bool, verb: str, meeting: str | None, room: str | 
             request["layout"] = room
     reply = ask(inventory, lab, request)
     if verb not in ("list", "show"):
-        log_dir.mkdir(parents=True, exist_ok=True)
-        with (log_dir / "log.jsonl").open("a", encoding="utf-8") as f:
-            f.write(json.dumps({"when": dt.datetime.now(dt.timezone.utc).isoformat(), "who": getpass.getuser(),
-                                "lab": lab, **request, "reply": reply}, ensure_ascii=False) + "\n")
+        _log(log_dir, lab, request, reply)
     if not reply.get("ok"):
         raise MeetingError(reply.get("error", "the bridge refused"))
     return reply
 
 
+def _log(log_dir: Path, lab: bool, request: dict, reply: dict) -> None:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / "log.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"when": dt.datetime.now(dt.timezone.utc).isoformat(), "who": getpass.getuser(),
+                            "lab": lab, **request, "reply": reply}, ensure_ascii=False) + "\n")
+
+
 def print_reply(inv, verb: str, reply: dict) -> None:
+    if verb == "link":
+        print(f"{reply['room']}, meeting {reply['meeting']}, valid until {reply['until']} (keep it secret: "
+              f"it admits the room):\n{reply['link']}")
+        return
     if verb == "list":
         for m in reply["meetings"]:
             start = local(inv, dt.datetime.fromisoformat(m["start"])) if m["start"] else "(standing)      "

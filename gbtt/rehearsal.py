@@ -15,6 +15,12 @@ on what the room itself received:
   pictures the bridge decoded from it, and the relay's packet counts of its
   call, both ways.
 
+The WebRTC room PCs of the meeting join by themselves (their browser, from
+their link): in the lab, Debian's Chromium plays each (gbtt.lab.browser), in
+a network namespace at the room's address, sending its own tone and a
+generated picture; the conference server's page measures what it hears and
+the composed picture it receives, the same way.
+
 A table with the likely cause of each failure, a JSON report, exit 1 if any
 room fails; one failing room never stops the others. The meeting is ended
 afterwards. Rooms the lab does not emulate (hardware codecs) are listed as
@@ -28,11 +34,11 @@ from pathlib import Path
 
 from .checks import run_probe
 from .desired.components.conference import meeting_room_id, rehearsal_room_id
-from .desired.components.multipoint_bridge import sip_rooms
+from .desired.components.multipoint_bridge import sip_rooms, web_rooms
 from .desired.components.room_pc import HEARD_DIR, lab_tone
 from .desired.model import host_knobs
 from .inventory import load
-from .meeting import MeetingError, ask_ok as ask, booking
+from .meeting import MeetingError, ask_ok as ask, booking, web_link
 from .remote import Fleet, write_report
 
 # A tone at least this loud (dB re full scale, Hann-windowed Goertzel) is heard. Measured on the full lab
@@ -56,13 +62,38 @@ CAUSES = {
 
 
 def rehearsal_number(inventory: Path, meeting: str | None, lab_video: dict | None = None) -> tuple[str, list[dict]]:
-    """The meeting's number on the bridge and its SIP rooms, with the pictures each should receive
-    (`meeting` None: every room, the rehearsal room; `lab_video`: the lab's knob baresip_lab_video)."""
+    """The meeting's number on the bridge and its rooms, SIP room systems then WebRTC room PCs (`web`), with
+    the pictures each should receive (`meeting` None: every room, the rehearsal room; `lab_video`: the lab's
+    knob baresip_lab_video)."""
     inv = load(inventory)
     if meeting is None:
-        return str(rehearsal_room_id(inv)), sip_rooms(inv, sorted(inv.sites), lab_video)
-    m = booking(inv, meeting)
-    return str(meeting_room_id(inv, m)), sip_rooms(inv, m.rooms, lab_video)
+        number, sites = rehearsal_room_id(inv), sorted(inv.sites)
+    else:
+        m = booking(inv, meeting)
+        number, sites = meeting_room_id(inv, m), m.rooms
+    return str(number), sip_rooms(inv, sites, lab_video) + [{**r, "web": True} for r in web_rooms(inv, sites, lab_video)]
+
+
+def lab_browsers(inventory: Path, inv, fleet: Fleet, number: str, rooms: list[dict], tones: dict,
+                 seconds: float) -> dict:
+    """The lab's WebRTC room PCs of the rehearsal, started: each opens its link, measuring every `seconds`."""
+    from .lab.browser import open_browser
+    bridge = fleet.with_role("multipoint_bridge")[0].name
+    volume = host_knobs(inventory, bridge, "multipoint_bridge")["multipoint_bridge_lab_volume"]
+    heard = ",".join(str(t) for t in sorted(set(tones.values())))
+    browsers = {}
+    try:
+        for room in rooms:
+            url = web_link(inventory, True, int(number), room, int(time.time()) + 3600,
+                           {"do": seconds, "tones": heard})
+            # the level the lab's rooms enter the mix with: baresip's tone at half scale, at the bridge's volume
+            browsers[room["id"]] = open_browser(inventory, inv, fleet, room["id"], url, tones[room["id"]],
+                                                0.5 * volume / 100)
+    except Exception:
+        for b in browsers.values():
+            b.stop()
+        raise
+    return browsers
 
 
 def cause_of_failure(leg: dict | None) -> str:
@@ -103,25 +134,46 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     bridge = fleet.with_role("multipoint_bridge")[0].name  # the lab's pictures as the model gave them to the bridge
     number, rooms = rehearsal_number(inventory, meeting,
                                      host_knobs(inventory, bridge, "room_pc")["baresip_lab_video"] if lab else None)
-    emulated = {r["id"] for r in rooms if r["id"] in fleet.by_name} if lab else {r["id"] for r in rooms}
+    lab_sites = {h.site for h in fleet.hosts}
+    emulated = {r["id"] for r in rooms if (r["site"] in lab_sites if r.get("web") else r["id"] in fleet.by_name)} \
+        if lab else {r["id"] for r in rooms}
+    tones = {r: lab_tone(inv, r) for r in emulated} if lab else {}
     ask(inventory, lab, {"verb": "end", "meeting": number})  # a clean start: nobody left from before
+    browsers = lab_browsers(inventory, inv, fleet, number, [r for r in rooms if r.get("web") and r["id"] in emulated],
+                            tones, listen - 0.5) if lab else {}
+    try:
+        return _rehearse(inventory, inv, fleet, lab, meeting, number, rooms, emulated, tones, browsers, listen,
+                         out_dir, t0)
+    finally:
+        for b in browsers.values():
+            b.stop()
+
+
+def _rehearse(inventory: Path, inv, fleet: Fleet, lab: bool, meeting: str | None, number: str, rooms: list[dict],
+              emulated: set, tones: dict, browsers: dict, listen: float, out_dir: Path, t0: float):
     started = time.time()
     ask(inventory, lab, {"verb": "start", "meeting": number})
     deadline = time.monotonic() + JOIN_SECONDS
     while True:
         legs = {leg["room"]: leg for leg in ask(inventory, lab, {"verb": "list", "meeting": number})["legs"]}
-        pending = [r for r in emulated if legs.get(r, {}).get("state") == "calling"]
+        # a SIP room being called; a browser not in the meeting's rooms yet
+        pending = [r for r in emulated if legs.get(r, {}).get("state") in ("calling", "absent")]
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     joined = sorted(r for r in emulated if legs.get(r, {}).get("state") == "connected")
+    all_in = time.time()
     time.sleep(listen)
-    tones = {r: lab_tone(inv, r) for r in emulated} if lab else {}
 
     def measure(room: str) -> tuple[str, dict]:
         out = {}
         try:
-            if lab:
+            if room in browsers:  # the page measured it, in a window after everyone was in
+                result = browsers[room].result_after(all_in, listen + 10)
+                if "error" in result:
+                    raise RuntimeError(result["error"])
+                out["tones"], out["picture"] = result["tones"], result["picture"]
+            elif lab:
                 out["tones"] = run_probe(fleet.remote(room), "tones", HEARD_DIR, listen - 0.5,
                                          *sorted(set(tones.values())), "--remove")
                 out["picture"] = run_probe(fleet.remote(room), "picture",
@@ -173,7 +225,7 @@ def _result(room: dict, leg: dict | None, measured: dict, tones: dict, joined: l
     if not res["joined"]:
         res["cause"] = cause_of_failure(leg)
         return res
-    res["join_s"] = round(leg["connected"] - started, 2) if leg.get("connected") else None
+    res["join_s"] = round(max(0.0, leg["connected"] - started), 2) if leg.get("connected") else None
     if "error" in measured:
         res["cause"] = f"could not measure: {measured['error']}"
         return res

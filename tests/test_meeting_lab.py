@@ -1,7 +1,8 @@
 """The multipoint bridge for real, in the lab (small profile): the three
 emulated rooms (two by Ansible, one by pyinfra, the G.722 one transcoded by
-the relay) meet on the bridge, each sending its own tone and its generated
-picture, and dumping what it decodes. The dress rehearsal passes with each
+the relay) and the WebRTC room PC of VP UBND (Debian's Chromium, headless, at
+its address: gbtt.lab.browser) meet on the bridge, each sending its own tone
+and its generated picture, and measuring what it decodes. The dress rehearsal passes with each
 room hearing the two others and not itself and receiving the composed
 picture at its own size (H.264 and VP8, each encoded once); rooms dial in by
 the meeting's number; the central engineer mutes a room (the others stop
@@ -27,11 +28,14 @@ from gbtt.meeting import ask_ok, run as meeting
 from gbtt.meetings import meetings, now_utc
 from gbtt.checks import run_probe
 from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse
+from gbtt.lab.browser import open_browser
+from gbtt.remote import Fleet
 from labtools import ROOMS, registered, remote
 
 pytestmark = pytest.mark.lab
 NO_LOG = Path("/nonexistent")  # `show` writes no log
 HARDWARE = ("vp-ubnd-codec", "quy-nhon-codec")
+WEB = "vp-ubnd-web"  # the small lab's WebRTC room PC
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,7 @@ def test_rehearsal_of_every_room_each_hears_the_others_and_not_itself(lab, tmp_p
     for room in ROOMS:
         r = by_room[room]
         assert r["ok"] and r["joined"], r
-        others = set(ROOMS) - {room}
+        others = {*ROOMS, WEB} - {room}  # the browser too: Janus mixes it with the SIP rooms
         assert set(r["hears"]) == others and all(db >= HEAR_DB for db in r["hears"].values()), r
         assert r["own_db"] < OWN_DB, r
         assert sorted(r["heard_by"]) == sorted(others), r
@@ -68,14 +72,24 @@ def test_rehearsal_of_every_room_each_hears_the_others_and_not_itself(lab, tmp_p
     assert {by_room[r]["picture"]["want"] for r in ROOMS} == {"320x180", "214x120"}  # two outputs (lab sizes)
     for room in HARDWARE:
         assert by_room[room]["ok"] is None and not by_room[room]["joined"]  # not emulated: listed, not counted
+    # the browser: it hears every SIP room through Janus's mix and not itself, every SIP room hears it, it
+    # receives the composed picture at its profile's (lab) size, and its own picture has a tile in it
+    web = by_room[WEB]
+    assert web["ok"] and web["joined"] and set(web["hears"]) == set(ROOMS), web
+    assert all(db >= HEAR_DB for db in web["hears"].values()) and web["own_db"] < OWN_DB, web
+    assert sorted(web["heard_by"]) == sorted(ROOMS), web
+    pic = web["picture"]
+    assert pic["size"] == pic["want"] == "320x180" and pic["fps"] >= pic["min_fps"], pic
+    assert pic["bridge_frames_in"] > 0 and pic["tile"]["luma"] >= SHOWN_LUMA, pic
+    assert by_room["so-tttt-web"]["ok"] is None  # its site is not in the small lab
     out = capsys.readouterr().out
-    assert "3/3 room(s) passed" in out and "an-lao-pc" in out
+    assert "4/4 room(s) passed" in out and "an-lao-pc" in out and WEB in out
 
 
 def levels(lab, room: str) -> dict[str, float]:
     """What `room` hears now: each room's tone level (dB) over the last second."""
     inv = load(REAL)
-    tones = {r: lab_tone(inv, r) for r in ROOMS}
+    tones = {r: lab_tone(inv, r) for r in (*ROOMS, WEB)}
     got = run_probe(remote(lab, room), "tones", HEARD_DIR, 1.0, *sorted(tones.values()))
     assert "levels" in got, got
     return {r: got["levels"][str(float(f))] for r, f in tones.items()}
@@ -131,6 +145,42 @@ def test_the_central_engineer_mutes_drops_redials_and_ends(lab, upcoming, tmp_pa
     entries = [json.loads(line) for line in (log / "log.jsonl").read_text().splitlines()]
     assert [e["verb"] for e in entries] == ["start", "mute", "unmute", "drop", "redial", "end"]
     assert all(e["reply"]["ok"] and e["who"] for e in entries)
+
+
+def test_a_browser_joins_from_its_link_and_the_central_engineer_controls_it(lab, upcoming, tmp_path):
+    booking, number = upcoming
+    log = tmp_path / "log"
+    meeting(REAL, True, "end", booking, None, log)
+    link = meeting(REAL, True, "link", booking, "vp-ubnd", log)["link"]  # the site's one WebRTC room PC
+    inv = load(REAL)
+    # the lab's measuring mode: its tone unprocessed (a browser's noise suppressor takes a steady tone away)
+    browser = open_browser(REAL, inv, Fleet(REAL, True), WEB, link + "&do=2.5", lab_tone(inv, WEB), 0.075)
+    try:
+        meeting(REAL, True, "start", booking, None, log)
+        deadline = time.monotonic() + 20
+        while not (legs(number).get(WEB, {}).get("video_frames_in") and legs(number).get("quy-nhon-pc", {})
+                   .get("state") == "connected"):
+            assert time.monotonic() < deadline, legs(number)
+            time.sleep(0.5)
+        shown = legs(number)[WEB]
+        assert shown["state"] == "connected" and shown["direction"] == "web" and shown["codec"] == "opus", shown
+        time.sleep(1.5)
+        assert levels(lab, "quy-nhon-pc")[WEB] >= HEAR_DB  # its sound, mixed by Janus, reaches a SIP room
+        meeting(REAL, True, "mute", booking, WEB, log)
+        time.sleep(1.5)
+        assert levels(lab, "quy-nhon-pc")[WEB] < OWN_DB and legs(number)[WEB]["muted"] is True
+        meeting(REAL, True, "drop", booking, WEB, log)
+        deadline = time.monotonic() + 5
+        while legs(number)[WEB]["state"] != "absent":
+            assert time.monotonic() < deadline, legs(number)[WEB]
+            time.sleep(0.5)
+        assert "video_frames_in" not in legs(number)[WEB]  # its tile gone with it
+    finally:
+        meeting(REAL, True, "end", booking, None, log)
+        browser.stop()
+    entries = [json.loads(line) for line in (log / "log.jsonl").read_text().splitlines()]
+    assert [e["verb"] for e in entries][:2] == ["end", "link"] and "link" not in entries[1]["reply"]
+    assert not any(link.split("token=")[1].split("&")[0] in line for line in (log / "log.jsonl").read_text().splitlines())
 
 
 def snapshot(number: str) -> dict:
@@ -192,9 +242,9 @@ def test_a_room_not_registered_fails_with_its_cause_while_the_others_pass(lab, t
     by_room = {r["room"]: r for r in results}
     assert by_room["quy-nhon-pc"]["ok"] is False and not by_room["quy-nhon-pc"]["joined"]
     assert by_room["quy-nhon-pc"]["cause"].startswith("the room system is not registered")
-    for other in ("an-lao-pc", "vp-ubnd-pc"):
+    for other in ("an-lao-pc", "vp-ubnd-pc", WEB):
         assert by_room[other]["ok"], (by_room[other].get("cause"), by_room[other])
-        assert set(by_room[other]["hears"]) == {"an-lao-pc", "vp-ubnd-pc"} - {other}
+        assert set(by_room[other]["hears"]) == {"an-lao-pc", "vp-ubnd-pc", WEB} - {other}
     registered(lab)
 
 

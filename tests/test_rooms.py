@@ -90,9 +90,11 @@ def test_devices_are_real_in_production_and_generated_in_the_lab():
     # the lab: what it hears is decoded into a file per call (gbtt rehearse), played nowhere
     assert conf_lab["audio_player"] == ["aubridge,heard"] and conf_lab["snd_path"] == [HEARD_DIR]
     assert "sndfile.so" in conf_lab["module"] and "sndfile.so" not in conf_prod["module"] and "snd_path" not in conf_prod
-    tones = [lab_tone(INV, ep["id"]) for s in INV.sites.values() for ep in s["endpoints"] if ep["platform"] == "baresip"]
-    assert len(tones) == 13 and len(set(tones)) == len(tones)  # each lab room its own
-    assert 300 <= min(tones) and max(tones) <= 3000  # in G.722's lower band (its QMF splits at 4 kHz), as every codec's
+    # the room PCs and the browsers of the WebRTC room PCs (gbtt.lab.browser)
+    tones = [lab_tone(INV, ep["id"]) for s in INV.sites.values() for ep in s["endpoints"]
+             if ep["platform"] in ("baresip", "browser")]
+    assert len(tones) == 15 and len(set(tones)) == len(tones)  # each lab room its own
+    assert 300 <= min(tones) and max(tones) <= 3700  # in G.722's lower band (its QMF splits at 4 kHz), as G.711's
     assert min(abs(a - b) for a in tones for b in tones if a != b) >= 40
     # no third-order product of two or three others (the mix's distortion) and no sum or difference lands on a tone
     for t in tones:
@@ -108,7 +110,7 @@ def test_devices_are_real_in_production_and_generated_in_the_lab():
 
 
 def test_tone_marks_keep_every_difference_distinct():
-    for n in (3, 13, 14, 20, 26):
+    for n in (3, 13, 14, 15, 20, 26):
         marks = tone_marks(n)
         diffs = [b - a for i, a in enumerate(marks) for b in marks[i + 1:]]
         assert len(marks) == n and len(diffs) == len(set(diffs))

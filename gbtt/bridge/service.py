@@ -35,6 +35,7 @@ from . import sdp
 from .tiles import LAYOUTS
 from .janus_client import Janus, JanusError
 from .speakers import Speakers
+from .web import WebRooms
 
 log = logging.getLogger("gbtt-bridge")
 
@@ -93,6 +94,7 @@ class Bridge:
         self.sip = None  # sippy's global_config
         self.composers: dict = {}  # meeting number -> gbtt_bridge.video.Composer
         self.speakers: dict[str, Speakers] = {}  # meeting number -> who speaks in it
+        self.web: dict[str, WebRooms] = {}  # meeting number -> its WebRTC room PCs, from start to end
         self.ports = None  # the media ports (gbtt_bridge.gst.Ports), once GStreamer is started
 
     # -- sound levels and pictures (GStreamer) -----------------------------------------
@@ -136,7 +138,7 @@ class Bridge:
         if number not in self.composers:
             from .video import Composer
             meeting = self.meetings[number]
-            videos = [r["video"] for r in meeting["rooms"]]
+            videos = [r["video"] for r in meeting["rooms"] + meeting.get("web_rooms", [])]
             width, height = max(v["width"] for v in videos), max(v["height"] for v in videos)
             self.composers[number] = Composer(number, width, height, max(v["fps"] for v in videos),
                                               self.layout(number), self.cfg["video"]["codecs"], self.ports)
@@ -167,11 +169,18 @@ class Bridge:
         if leg.video is None or composer is None:
             return
         if composer.legs.get(leg.room) is leg.video:
-            composer.remove(leg.room)
+            self.drop_video(leg.meeting, leg.room)
         leg.video = None
+
+    def drop_video(self, number: str, room: str) -> None:
+        """A room's pictures out of the meeting's compositor, closed once nobody is left in it."""
+        composer = self.composers.get(number)
+        if composer is None:
+            return
+        composer.remove(room)
         if not composer.legs:
             composer.close()
-            del self.composers[leg.meeting]
+            self.composers.pop(number, None)
 
     # -- Janus ----------------------------------------------------------------
     def janus_event(self, event: dict) -> None:
@@ -373,6 +382,8 @@ class Bridge:
                 if leg.voice is not None and leg.state == "connected":
                     row.update(self.speakers_of(number).state(leg.room))
                 legs.append(row)
+            if number in self.web:
+                legs += self.web[number].rows()
             speaker = self.speakers[number].speaker if number in self.speakers else None
             return {"meeting": number, "title": meeting["title"], "layout": self.layout(number),
                     "speaker": speaker, "legs": legs}
@@ -383,7 +394,13 @@ class Bridge:
                 leg = self.legs.get((number, room["id"]))
                 if leg is None or leg.state == "ended":
                     dialled.append(self.dial(number, room).room)
+            if meeting.get("web_rooms"):  # the browsers join by themselves: the bridge shows them its picture
+                self.web.setdefault(number, WebRooms(self, number)).open()
             return {"dialled": dialled}
+        if verb in ("mute", "unmute", "drop") and number in self.web and request.get("room") in self.web[number].rooms:
+            self.web[number].moderate(request["room"], verb)
+            log.info("%s %s: %s by the central engineer (browser)", number, request["room"], verb)
+            return {"room": request["room"], verb: True}
         if verb in ("mute", "unmute"):
             leg = self._leg(number, request["room"])
             self.janus.request(leg.handle, {"request": "configure", "muted": verb == "mute"})
@@ -396,6 +413,8 @@ class Bridge:
             return {"dropped": leg.room}
         if verb == "redial":
             room = next((r for r in meeting["rooms"] if r["id"] == request["room"]), None)
+            if any(r["id"] == request["room"] for r in meeting.get("web_rooms", [])):
+                raise KeyError(f"{request['room']} is a browser: it joins by itself, from its link (gbtt meeting link)")
             if room is None:
                 raise KeyError(f"{request['room']} is not a room of meeting {number}")
             old = self.legs.get((number, room["id"]))
@@ -420,6 +439,10 @@ class Bridge:
             for leg in list(self.legs.values()):
                 if leg.meeting == number and leg.state != "ended":
                     self.hang_up(leg, "the meeting was ended")
+            if number in self.web:
+                web = self.web.pop(number)
+                ended += web.kick_all()
+                web.close()
             self.layouts.pop(number, None)  # the next time, as booked
             log.info("%s: ended by the central engineer", number)
             return {"ended": ended}

@@ -63,7 +63,7 @@ class Output:
 class VideoLeg:
     """One room's pictures in one meeting: its RTP session, its tile, the output it receives."""
 
-    def __init__(self, room: str, session: int, ports: tuple[int, Gio.Socket, Gio.Socket], output: Output,
+    def __init__(self, room: str, session: int, ports: tuple[int, Gio.Socket, Gio.Socket], output: Output | None,
                  remote: tuple[str, int, int]):
         self.room, self.session, self.ports, self.output = room, session, ports, output
         self.remote = remote  # the room's (the relay's) address, RTP and RTCP ports
@@ -80,7 +80,7 @@ class VideoLeg:
     def row(self) -> dict:
         return {"video_port": self.ports[0], "video_frames_in": self.frames, "video_key_requests": self.key_requests,
                 "video_size_in": f"{self.size[0]}x{self.size[1]}" if self.size else None,
-                "video_out": "{}/{}x{}".format(*self.output.key[:3])}
+                "video_out": "{}/{}x{}".format(*self.output.key[:3]) if self.output is not None else None}
 
     def ask_key_frame(self) -> None:
         """An RTCP picture loss indication (RFC 4585 6.3.1, reduced size: RFC 5506) to the room, from the
@@ -160,10 +160,12 @@ class Composer:
         log.warning("%s video: %s (%s)", self.number, err.message, (debug or "").splitlines()[0:1])
 
     # -- rooms ------------------------------------------------------------------------
-    def output(self, codec: str, width: int, height: int, pt: int, kbps: int) -> Output:
-        key = (codec, width, height, pt)
+    def output(self, codec: str, width: int, height: int, pt: int, kbps: int, ssrc: int | None = None) -> Output:
+        key = (codec, width, height, pt, ssrc)
         if key not in self.outputs:
             chain = self.codecs[codec]["encode"].format(bps=kbps * 1000, kbps=kbps, gop=self.fps * 2, pt=pt)
+            if ssrc is not None:  # the payloader ends every chain (gbtt.codecs)
+                chain += f" ssrc={ssrc}"
             self.outputs[key] = Output(self, key, f"queue max-size-buffers=2 leaky=downstream ! videoscale ! "
                                                   f"videoconvert ! video/x-raw,width={width},height={height},"
                                                   f"format=I420 ! {chain}")
@@ -171,15 +173,26 @@ class Composer:
                      pt, kbps)
         return self.outputs[key]
 
-    def add(self, room: str, codec: str, pt: int, video: dict, remote: tuple[str, int, int]) -> VideoLeg:
+    def add(self, room: str, codec: str, pt: int, video: dict, remote, send: bool = True,
+            ssrc: int | None = None) -> VideoLeg:
         """A room's video: its pictures into its tile, the canvas out to it at its own size. Returns the leg
-        (its local port is the answer's)."""
+        (its local port is the answer's). `remote`: the far end's (address, RTP port, RTCP port), or a function
+        of the leg's own port giving them (Janus is told the bridge's port first); `send` False: pictures in
+        only (a browser's, forwarded by Janus); `ssrc`: the canvas goes out with this SSRC (Janus's remote
+        publisher knows its stream by it)."""
         self.remove(room)
+        taken = self.ports.take()
+        if callable(remote):
+            try:
+                remote = remote(taken[0])
+            except Exception:
+                self.ports.give(taken)
+                raise
         with self.lock:
-            taken = self.ports.take()
             port, rtp, rtcp = taken
-            out = self.output(codec, video["width"], video["height"], pt, video["kbps"])
-            out.users += 1
+            out = self.output(codec, video["width"], video["height"], pt, video["kbps"], ssrc) if send else None
+            if out is not None:
+                out.users += 1
             n = self.session
             self.session += 1
             leg = VideoLeg(room, n, taken, out, remote)
@@ -188,20 +201,23 @@ class Composer:
             caps = (f"application/x-rtp,media=video,clock-rate=90000,encoding-name={codec},payload={pt},"
                     "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true")
             host, rtp_port, rtcp_port = remote
-            src, rtcp_src = receiver(rtp, caps), receiver(rtcp)
-            sink, rtcp_sink = sender(rtp, host, rtp_port), sender(rtcp, host, rtcp_port)
-            queue = make("queue", max_size_buffers=20, leaky=2)
-            leg.elements = [src, rtcp_src, sink, rtcp_sink, queue]
+            src, rtcp_src, rtcp_sink = receiver(rtp, caps), receiver(rtcp), sender(rtcp, host, rtcp_port)
+            leg.elements = [src, rtcp_src, rtcp_sink]
+            names = ["recv_rtp_sink", "recv_rtcp_sink", "send_rtcp_src"]
+            if out is not None:
+                sink, queue = sender(rtp, host, rtp_port), make("queue", max_size_buffers=20, leaky=2)
+                leg.elements += [sink, queue]
+                names.append("send_rtp_sink")
             for element in leg.elements:
                 self.pipe.add(element)
-            pads = [self.rtpbin.request_pad_simple(f"{name}_{n}") for name in
-                    ("recv_rtp_sink", "recv_rtcp_sink", "send_rtcp_src", "send_rtp_sink")]
+            pads = [self.rtpbin.request_pad_simple(f"{name}_{n}") for name in names]
             leg.rtpbin_pads = pads
             src.get_static_pad("src").link(pads[0])
             rtcp_src.get_static_pad("src").link(pads[1])
             pads[2].link(rtcp_sink.get_static_pad("sink"))
-            queue.get_static_pad("src").link(pads[3])
-            self.rtpbin.get_static_pad(f"send_rtp_src_{n}").link(sink.get_static_pad("sink"))
+            if out is not None:
+                queue.get_static_pad("src").link(pads[3])
+                self.rtpbin.get_static_pad(f"send_rtp_src_{n}").link(sink.get_static_pad("sink"))
             # its pictures: decoded into a compositor pad, unseen until its RTP arrives and it is placed
             leg.decoder = Gst.parse_bin_from_description(
                 f"{self.codecs[codec]['decode']} ! videoconvert ! queue max-size-buffers=3 leaky=downstream", True)
@@ -212,12 +228,13 @@ class Composer:
             leg.decoder.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._count, leg)
         for element in [leg.decoder, *leg.elements]:
             element.sync_state_with_parent()
-        with self.lock:  # the picture flows to the room once every element on its way plays (see Output)
-            leg.tee_pad = out.tee.request_pad_simple("src_%u")
-            leg.tee_pad.link(queue.get_static_pad("sink"))
-        out.key_frame()
-        log.info("%s %s: video on port %d, %s %dx%d out", self.number, room, port, codec, video["width"],
-                 video["height"])
+        if out is not None:
+            with self.lock:  # the picture flows to the room once every element on its way plays (see Output)
+                leg.tee_pad = out.tee.request_pad_simple("src_%u")
+                leg.tee_pad.link(queue.get_static_pad("sink"))
+            out.key_frame()
+        log.info("%s %s: video on port %d%s", self.number, room, port,
+                 f", {codec} {video['width']}x{video['height']} out" if out is not None else " (in only)")
         return leg
 
     def _pad_added(self, _rtpbin, pad: Gst.Pad) -> None:
@@ -265,14 +282,17 @@ class Composer:
                 return
             self.sessions.pop(leg.session, None)
             out = leg.output
-            out.users -= 1
-            closing = out if not out.users else None
+            closing = None
+            if out is not None:
+                out.users -= 1
+                closing = out if not out.users else None
             if closing is not None:
                 del self.outputs[out.key]
             if room in self.order:
                 self.order.remove(room)
             self._place()
-        out.tee.release_request_pad(leg.tee_pad)
+        if leg.tee_pad is not None:
+            out.tee.release_request_pad(leg.tee_pad)
         for element in leg.elements + ([leg.decoder] if leg.decoder else []):
             element.set_state(Gst.State.NULL)
             self.pipe.remove(element)

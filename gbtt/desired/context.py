@@ -65,7 +65,7 @@ class HostContext:
             "rooms": [self.net(s["network"]["subnet"]) for s in self.inv.sites.values()] + centre,
             "any": ["0.0.0.0/0"],
         }
-        for role in ("conference", "sip_registrar", "media_relay", "turn"):
+        for role in ("conference", "sip_registrar", "media_relay", "turn", "multipoint_bridge"):
             sets[role] = [f"{self.addr(h.address)}/32" for h in self.hosts_with_role(role)]
         return sets
 

@@ -401,7 +401,10 @@ def status(lab: Lab) -> list[dict]:
 
 
 def down(lab: Lab, log=print) -> int:
+    from .browser import leftover_namespaces, stop_network
     removed = 0
+    for netns in leftover_namespaces(lab):  # a lab browser's, left by a run that was killed
+        stop_network(netns, "")
     for c in containers(lab.label):
         podman("rm", "-f", "-t", "2", c["Names"][0])
         removed += 1

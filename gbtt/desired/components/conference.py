@@ -4,7 +4,11 @@ default never stays), the RTP port range and NAT/TURN settings from the
 model, and one standing VideoRoom + AudioBridge room per central bridge room
 (Art. 6.1-6.2), with the codecs and bitrate cap of that room's codec profile
 and a PIN derived from the vault; and one room per booked meeting not yet
-over (meetings/), with the meeting's profile."""
+over (meetings/), with the meeting's profile. The WebRTC room PCs join a
+meeting from the page nginx serves (`/phong-hop/`, templates/conference/
+phong-hop.*) with a link `gbtt meeting link` gives: a Janus token signed
+for that meeting's rooms, valid until its end (Janus's `token_auth_secret`,
+derived from the vault), and its PIN."""
 from __future__ import annotations
 
 import base64
@@ -17,6 +21,8 @@ from ...meetings import meetings
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .room_provisioning import BACKGROUND_DIR, PROVISIONING_DIR, background_files, provisioning_files
 
+WEB_DIR = "/srv/gbtt/phong-hop"  # the WebRTC room PCs' page (nginx: /phong-hop/)
+WEB_PLUGINS = ("janus.plugin.audiobridge", "janus.plugin.videoroom")  # what a room PC's token opens
 READINESS_DIR = "/srv/gbtt/readiness"  # the operators' page, published there by `gbtt readiness --publish`
 TURN_CREDENTIAL_EXPIRY = 4102444800  # 2100-01-01: Janus's own long-lived TURN REST credential
 UNUSED_PLUGINS = ["duktape", "echotest", "lua", "nosip", "recordplay", "sip", "streaming", "textroom", "videocall",
@@ -31,6 +37,24 @@ def _derived(secret: str, purpose: str) -> str:
 def room_pin(secrets: dict, room_id: int) -> str:
     """A room's 6-digit PIN, derived from the vault's Janus admin secret."""
     return str(int(_derived(secrets["janus_admin_secret"], f"pin:{room_id}"), 16) % 10**6).zfill(6)
+
+
+def room_secret(secrets: dict, room_id: int) -> str:
+    """A room's Janus secret (who may change it: the bridge, to publish its picture and take the browsers')."""
+    return _derived(secrets["janus_admin_secret"], f"room:{room_id}")[:24]
+
+
+def token_secret(secrets: dict) -> str:
+    """Janus's `token_auth_secret`: it signs the WebRTC room PCs' tokens."""
+    return _derived(secrets["janus_admin_secret"], "token-auth")[:32]
+
+
+def web_token(secrets: dict, expiry: int) -> str:
+    """A Janus signed token (1.1's auth.c: `expiry,janus,plugin...:base64(HMAC-SHA1(secret, that))`) valid until
+    `expiry` (Unix seconds) for the plugins a WebRTC room PC uses."""
+    data = ",".join([str(expiry), "janus", *WEB_PLUGINS])
+    signature = hmac.new(token_secret(secrets).encode(), data.encode(), hashlib.sha1).digest()
+    return f"{data}:{base64.b64encode(signature).decode()}"
 
 
 def turn_credential(secret: str, user: str = "janus") -> tuple[str, str]:
@@ -49,7 +73,7 @@ def _room(inv, secrets: dict, room_id: int, description: str, profile: dict, pub
         "id": room_id,
         "description": description.replace('"', "'"),  # a jcfg string
         "pin": room_pin(secrets, room_id),
-        "secret": _derived(secrets["janus_admin_secret"], f"room:{room_id}")[:24],
+        "secret": room_secret(secrets, room_id),
         "publishers": publishers,
         "bitrate": sum(profile[k]["kbps"] for k in ("video", "audio") if profile.get(k)) * 1000,
         "videocodec": ",".join(sorted(video_codecs, key=lambda c: c != own_video)),
@@ -95,7 +119,11 @@ def meeting_numbers(inv) -> str:
 
 
 def meeting_rooms(inv, secrets: dict, participants: int, now) -> list[dict]:
-    """A room per booked meeting not yet over (meetings/), with the meeting's profile."""
+    """A room per booked meeting not yet over (meetings/), with the meeting's profile. The WebRTC room PCs join a
+meeting from the page nginx serves (`/phong-hop/`, templates/conference/
+phong-hop.*) with a link `gbtt meeting link` gives: a Janus token signed
+for that meeting's rooms, valid until its end (Janus's `token_auth_secret`,
+derived from the vault), and its PIN."""
     return [_room(inv, secrets, meeting_room_id(inv, m), m.title, inv.codec_profiles[m.profile],
                   min(len(m.rooms), participants))
             for m in meetings(inv) if m.end > now]
@@ -106,7 +134,7 @@ def derived_secrets(inv, secrets: dict) -> list[str]:
     (gbtt render and plan mask them as they mask the vault's values)."""
     ids = [r["id"] for r in standing_rooms(inv, secrets, 1)] + [meeting_room_id(inv, m) for m in meetings(inv)]
     return [_derived(secrets["janus_admin_secret"], f"{p}-admin-key")[:32] for p in ("videoroom", "audiobridge")] + \
-        [v for i in ids for v in (room_pin(secrets, i), _derived(secrets["janus_admin_secret"], f"room:{i}")[:24])]
+        [token_secret(secrets)] + [v for i in ids for v in (room_pin(secrets, i), room_secret(secrets, i))]
 
 
 def build(ctx) -> ComponentState:
@@ -131,6 +159,7 @@ def build(ctx) -> ComponentState:
                 api_secret=secrets["janus_api_secret"], dscp=ctx.inv.network["qos_classes"]["video"]["dscp"],
                 turn_address=ctx.addr(turn_hosts[0].address) if turn_hosts else None, turn_port=turn_port,
                 turn_user=turn_user, turn_pwd=turn_pwd, plugins=UNUSED_PLUGINS, transports=UNUSED_TRANSPORTS,
+                token_auth_secret=token_secret(secrets),
                 **common), mode="0640", secret=True, restart=restart),
             FileSpec("/etc/janus/janus.transport.http.jcfg", ctx.render("conference/janus.transport.http.jcfg.j2", **common),
                      restart=restart),
@@ -148,8 +177,10 @@ def build(ctx) -> ComponentState:
             FileSpec("/etc/nginx/nginx.conf", ctx.render(
                 "conference/nginx.conf.j2", management=management, rooms=ctx.source_sets()["rooms"],
                 codecs=codec_acl, provisioning_dir=PROVISIONING_DIR, background_dir=BACKGROUND_DIR,
-                readiness_dir=READINESS_DIR, **common),
+                readiness_dir=READINESS_DIR, web_dir=WEB_DIR, **common),
                 validate="/usr/sbin/nginx -t -q -c %s", restart=["nginx"]),
+            *(FileSpec(f"{WEB_DIR}/{name}", ctx.render(f"conference/phong-hop.{name.split('.')[-1]}.j2", **common))
+              for name in ("index.html", "phong-hop.js")),
             *provisioning,
             *background_files(ctx),
         ],
@@ -161,5 +192,7 @@ def build(ctx) -> ComponentState:
             Port("udp", f"{host['rtp_ports']['min']}-{host['rtp_ports']['max']}", "rooms", "WebRTC media of the rooms"),
             Port("udp", f"{knobs['janus_audiobridge_rtp_port_min']}-{knobs['janus_audiobridge_rtp_port_max']}", "rooms",
                  "plain RTP of AudioBridge participants"),
+            Port("udp", knobs["janus_remote_publisher_ports"], "multipoint_bridge",
+                 "the bridge's composed picture into the meetings' VideoRooms (RTP, RTCP)"),
         ],
     )

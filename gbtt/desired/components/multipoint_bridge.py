@@ -7,7 +7,9 @@ participant; Janus mixes (mix-minus). The model gives it every booked meeting
 not yet over (its number, PIN, title and rooms with their codecs), the
 registrar it calls the rooms through (with its own SIP account), the
 conference server's Janus API, and the central engineer's loopback control
-port."""
+port. The meetings' WebRTC room PCs join the same Janus rooms from their
+browsers; the bridge publishes its composed picture there and takes theirs
+(gbtt_bridge.web)."""
 from __future__ import annotations
 
 import json
@@ -18,10 +20,10 @@ from ...lab.aptcache import PORT as APT_CACHE_PORT, WHEELS_PATH
 from ...meetings import meetings
 from ...pki import CA_FILE
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
-from .conference import meeting_room_id, rehearsal_room_id, room_pin
+from .conference import meeting_room_id, rehearsal_room_id, room_pin, room_secret
 
 PROGRAM = Path(__file__).resolve().parents[2] / "bridge"
-MODULES = ("__init__", "sdp", "janus_client", "service", "control", "gst", "video", "tiles", "voice", "speakers")
+MODULES = ("__init__", "sdp", "janus_client", "service", "control", "gst", "video", "tiles", "voice", "speakers", "web")
 LIB_DIR = "/usr/local/lib/gbtt-bridge"
 CONFIG = "/etc/gbtt/bridge/bridge.json"
 USER = "gbtt-bridge"
@@ -32,19 +34,25 @@ def bridge_user(inv) -> str:
     return inv.province.get("bridge_sip_user", "gbtt-bridge")
 
 
-def sip_rooms(inv, site_ids, lab_video: dict | None = None) -> list[dict]:
-    """The SIP room systems of these sites, in their order: {id, name (the site's), video (what it sends and
-    receives: codec as SDP names it, width, height, fps, kbps; `lab_video` the lab's knob)}."""
+def sip_rooms(inv, site_ids, lab_video: dict | None = None, kind: str = "sip-room-system") -> list[dict]:
+    """The SIP room systems (or, with `kind`, the WebRTC room PCs) of these sites, in their order: {id, name
+    (the site's), video (what it sends and receives: codec as SDP names it, width, height, fps, kbps;
+    `lab_video` the lab's knob)}."""
     from .room_pc import room_video
     out = []
     for sid in site_ids:
         for ep in inv.sites[sid]["endpoints"]:
-            if ep["kind"] != "sip-room-system":
+            if ep["kind"] != kind:
                 continue
             video = room_video(inv.codec_profiles[ep["profile"]]["video"], lab_video)
-            out.append({"id": ep["id"], "name": inv.sites[sid]["name"],
+            out.append({"id": ep["id"], "name": inv.sites[sid]["name"], "site": sid,
                         "video": {**video, "codec": CODECS[video["codec"]].sdp}})
     return out
+
+
+def web_rooms(inv, site_ids, lab_video: dict | None = None) -> list[dict]:
+    """The WebRTC room PCs of these sites (browsers: they join the meeting's Janus rooms themselves)."""
+    return sip_rooms(inv, site_ids, lab_video, "webrtc-pc")
 
 
 def lab_video(ctx) -> dict | None:
@@ -77,13 +85,20 @@ def bridge_meetings(ctx) -> dict[str, dict]:
         if m.end <= ctx.now:
             continue
         number = meeting_room_id(ctx.inv, m)
-        out[str(number)] = {"room": number, "pin": room_pin(ctx.secrets, number), "title": m.title,
-                            "start": m.start.isoformat(), "end": m.end.isoformat(), "layout": m.layout,
-                            "rooms": sip_rooms(ctx.inv, m.rooms, video)}
+        out[str(number)] = {**_janus_room(ctx, number), "title": m.title, "start": m.start.isoformat(),
+                            "end": m.end.isoformat(), "layout": m.layout, "rooms": sip_rooms(ctx.inv, m.rooms, video),
+                            "web_rooms": web_rooms(ctx.inv, m.rooms, video)}
     number = rehearsal_room_id(ctx.inv)
-    out[str(number)] = {"room": number, "pin": room_pin(ctx.secrets, number), "title": REHEARSAL_TITLE,
-                        "start": None, "end": None, "layout": "grid", "rooms": sip_rooms(ctx.inv, sorted(ctx.inv.sites), video)}
+    everyone = sorted(ctx.inv.sites)
+    out[str(number)] = {**_janus_room(ctx, number), "title": REHEARSAL_TITLE, "start": None, "end": None,
+                        "layout": "grid", "rooms": sip_rooms(ctx.inv, everyone, video),
+                        "web_rooms": web_rooms(ctx.inv, everyone, video)}
     return out
+
+
+def _janus_room(ctx, number: int) -> dict:
+    """The meeting's Janus rooms (AudioBridge and VideoRoom share the number), their PIN and secret."""
+    return {"room": number, "pin": room_pin(ctx.secrets, number), "secret": room_secret(ctx.secrets, number)}
 
 
 def build(ctx) -> ComponentState:
@@ -96,7 +111,10 @@ def build(ctx) -> ComponentState:
                 "password": ctx.secrets["bridge_sip_password"], "registrar": ctx.addr(registrar.address),
                 "registrar_port": ctx.defaults("sip_registrar")["kamailio_sip_port"]},
         "janus": {"url": f"https://{ctx.addr(conference.address)}:{ctx.defaults('conference')['janus_https_port']}/janus",
-                  "api_secret": ctx.secrets["janus_api_secret"], "cafile": CA_FILE},
+                  "api_secret": ctx.secrets["janus_api_secret"], "cafile": CA_FILE,
+                  # the composed picture into the meetings' VideoRooms (gbtt_bridge.web)
+                  "address": ctx.addr(conference.address),
+                  "remote_ports": [int(p) for p in ctx.defaults("conference")["janus_remote_publisher_ports"].split("-")]},
         "control_port": knobs["multipoint_bridge_control_port"],
         "media_ports": [int(p) for p in knobs["multipoint_bridge_media_ports"].split("-")],
         "video": {"codecs": video_codecs()},

@@ -20,15 +20,17 @@ def device_set(ctx, knobs: dict) -> dict:
 
 
 HEARD_DIR = "/run/gbtt-baresip"  # the lab: what the room hears, decoded, per call (baresip's sndfile; gbtt rehearse)
-# The lab's tones, one per room PC the lab runs (baresip; the hardware codecs are not emulated):
+# The lab's tones, one per room system the lab runs (baresip room PCs, and the browsers of the WebRTC
+# room PCs, gbtt.lab.browser; the hardware codecs are not emulated):
 # 310 Hz + 20 Hz x the marks of a Golomb ruler (every difference of two marks is different), so that no
 # product of the mix's distortion (f1 + f2 - f3, 2 f1 - f2: odd multiples of 10 Hz, as the tones) lands on
-# a tone, and no f1 +- f2 (even multiples) either. The shortest ruler below for the count is used: 13 room
-# PCs sound from 310 to 2910 Hz, at least 40 Hz apart, far below G.722's 4 kHz band edge (a 4190 Hz tone
-# reached a G.722 room at -52 dBFS through its upper band) and where every codec of the lab carries most.
+# a tone, and no f1 +- f2 (even multiples) either. The shortest ruler below for the count is used: the 13
+# room PCs and 2 browsers of Binh Dinh sound from 310 to 3610 Hz, at least 40 Hz apart, below G.722's
+# 4 kHz band edge (a 4190 Hz tone reached a G.722 room at -52 dBFS through its upper band) and G.711's.
 TONE_BASE, TONE_STEP = 310, 20
 GOLOMB = {  # Golomb rulers (marks; the test checks that each difference is distinct)
     13: (0, 2, 5, 9, 15, 33, 52, 69, 81, 92, 108, 122, 130),  # no difference of 1 (found by search)
+    15: (0, 2, 5, 9, 24, 40, 54, 82, 95, 118, 128, 139, 145, 157, 165),  # no difference of 1 (the shortest a search found)
     # optimal
     20: (0, 1, 8, 11, 68, 77, 94, 116, 121, 156, 158, 179, 194, 208, 212, 228, 240, 253, 259, 283),
 }
@@ -51,9 +53,9 @@ def tone_marks(n: int) -> list[int]:
 
 
 def lab_rooms(inv) -> list[str]:
-    """The room systems the lab runs (baresip room PCs), by id."""
+    """The room systems the lab runs (baresip room PCs, and browsers for the WebRTC room PCs), by id."""
     return sorted(ep["id"] for s in inv.sites.values() for ep in s["endpoints"]
-                  if ep["kind"] == "sip-room-system" and ep.get("platform") == "baresip")
+                  if ep["kind"] == "webrtc-pc" or (ep["kind"] == "sip-room-system" and ep.get("platform") == "baresip"))
 
 
 def lab_tone(inv, endpoint_id: str) -> int:

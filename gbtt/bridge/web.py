@@ -1,0 +1,224 @@
+"""The WebRTC room PCs of a meeting (browsers), through the conference
+server's Janus. Their sound needs nothing of the bridge: a browser joins the
+meeting's AudioBridge room itself, where Janus mixes it with the SIP rooms
+(each hears every other, not itself). Their pictures:
+
+- the composed picture goes into the meeting's VideoRoom as a *remote
+  publisher* (Janus 1.1's `add_remote_publisher`: plain RTP in, on a port
+  pair of `remote_ports`; the stream is known by its SSRC, 1000 for the
+  first), so each browser subscribes to it like to any publisher;
+- each browser's own picture, published in the VideoRoom, is forwarded by
+  Janus to a port of the bridge (`rtp_forward`, with an RTCP port, so that the
+  bridge's key frame requests reach the browser) and takes a tile of the
+  canvas like a SIP room's.
+
+A thread per meeting looks at the VideoRoom and the AudioBridge room every
+second while the meeting runs on the bridge (from `start` to `end`): a
+browser that publishes gets its tile, one that leaves loses it."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from .janus_client import JanusError
+
+log = logging.getLogger("gbtt-bridge.web")
+
+PUBLISHER = 1  # the bridge's composed picture: its publisher id in every meeting's VideoRoom
+DISPLAY = "gbtt-bridge"
+REMOTE_SSRC = 1000  # Janus 1.1: a remote publisher's stream n is the RTP stream with SSRC 1000 + 10 n
+OUT_PT = 96  # any dynamic payload type: Janus gives each subscriber its own
+LOOK_SECONDS = 1.0
+CANVAS = "(conference server)"  # the composer's leg that carries the canvas to Janus (it has no tile)
+
+
+class WebRooms:
+    """One meeting's WebRTC room PCs."""
+
+    def __init__(self, bridge, number: str):
+        self.bridge, self.number = bridge, number
+        self.meeting = bridge.meetings[number]
+        self.rooms = {r["id"]: r for r in self.meeting.get("web_rooms", [])}
+        cfg = bridge.cfg["janus"]
+        self.address, self.ports = cfg["address"], cfg["remote_ports"]
+        self.handles: dict[str, int] = {}  # plugin -> the handle of its requests
+        self.canvas = None  # the composer's leg towards Janus
+        self.pictures: dict[str, dict] = {}  # room -> {"publisher", "leg", "stream_id"}
+        self.present: dict[str, dict] = {}  # room -> what Janus says of it: since, audio participant, publisher
+        self.stopped = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    # -- the meeting's life on the bridge ----------------------------------------------
+    def open(self) -> None:
+        if not self.rooms or self.thread is not None:
+            return
+        if self.bridge.ports is not None:
+            self.bridge.composer(self.number)  # made here, in the bridge's loop, before the thread adds to it
+        self.thread = threading.Thread(target=self._run, name=f"web-{self.number}", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stopped.set()
+        if self.thread is not None:
+            self.thread.join(10)
+        if "videoroom" in self.handles:
+            try:
+                self._ask({"request": "remove_remote_publisher", "id": PUBLISHER})
+            except (OSError, JanusError) as exc:
+                log.info("%s: remove the composed picture: %s", self.number, exc)
+        self._forget()
+
+    def _forget(self) -> None:
+        """Nothing of this meeting's web side left on the bridge (Janus's handles and the composer's legs)."""
+        for room in list(self.pictures):
+            self._drop_picture(room)
+        if self.canvas is not None:
+            self.bridge.drop_video(self.number, CANVAS)
+            self.canvas = None
+        for handle in self.handles.values():
+            self.bridge.janus.detach(handle)
+        self.handles.clear()
+        self.present.clear()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                for plugin in ("videoroom", "audiobridge"):
+                    if plugin not in self.handles:
+                        self.handles[plugin] = self.bridge.janus.attach(f"janus.plugin.{plugin}")
+                if self.canvas is None and self.bridge.ports is not None:
+                    self._publish()
+                self._look()
+            except (OSError, JanusError) as exc:
+                log.warning("%s web rooms: %s", self.number, exc)
+                if "session" in str(exc) or "handle" in str(exc):  # Janus restarted: all again, from the start
+                    self._forget()
+            self.stopped.wait(LOOK_SECONDS)
+
+    def _ask(self, body: dict, plugin: str = "videoroom") -> dict:
+        return self.bridge.janus.request(self.handles[plugin], {"room": self.meeting["room"],
+                                                                "secret": self.meeting["secret"], **body})
+
+    # -- the composed picture into the VideoRoom ---------------------------------------------
+    def video(self) -> dict:
+        """What the browsers receive: the largest of their pictures, in their codec (SDP name)."""
+        return max((r["video"] for r in self.rooms.values()), key=lambda v: v["width"] * v["height"])
+
+    def _publish(self) -> None:
+        video = self.video()
+        try:  # one left by a bridge that stopped without closing (Janus keeps it)
+            self._ask({"request": "remove_remote_publisher", "id": PUBLISHER})
+        except JanusError:
+            pass
+        low, high = self.ports
+        stream = {"type": "video", "mindex": 0, "mid": "0", "codec": video["codec"].lower()}
+        for port in range(low + low % 2, high, 2):
+            try:
+                data = self._ask({"request": "add_remote_publisher", "id": PUBLISHER, "display": DISPLAY,
+                                  "iface": self.address, "port": port, "rtcp_port": port + 1, "streams": [stream]})
+                break
+            except JanusError as exc:
+                if "socket" not in str(exc):
+                    raise
+        else:
+            raise OSError(f"no free port pair for the composed picture on Janus in {low}-{high}")
+        target = (data.get("ip") or self.address, data["port"], data["rtcp_port"])
+        self.canvas = self.bridge.composer(self.number).add(CANVAS, video["codec"], OUT_PT, video, target,
+                                                            ssrc=REMOTE_SSRC)
+        log.info("%s: the composed picture published in the VideoRoom (%s %dx%d, to %s:%d)", self.number,
+                 video["codec"], video["width"], video["height"], target[0], target[1])
+
+    # -- the browsers -------------------------------------------------------------------------
+    def _look(self) -> None:
+        videoroom = self._ask({"request": "listparticipants"}).get("participants", [])
+        sound = self._ask({"request": "listparticipants"}, "audiobridge").get("participants", [])
+        now = time.time()
+        seen = {}
+        for p in sound:
+            if p.get("display") in self.rooms:
+                seen.setdefault(p["display"], {})["audio"] = p["id"]
+                seen[p["display"]]["muted"] = p.get("muted")
+        for p in videoroom:
+            if p.get("display") in self.rooms and p.get("publisher") and not p.get("remote"):
+                seen.setdefault(p["display"], {})["publisher"] = p["id"]
+        for room, what in seen.items():
+            self.present[room] = {**what, "since": self.present.get(room, {}).get("since", now)}
+        for room in [r for r in self.present if r not in seen]:
+            log.info("%s %s: left", self.number, room)
+            del self.present[room]
+        for room in list(self.pictures):
+            if self.present.get(room, {}).get("publisher") != self.pictures[room]["publisher"]:
+                self._drop_picture(room)
+        for room, what in self.present.items():
+            if what.get("publisher") and room not in self.pictures:
+                self._take_picture(room, what["publisher"])
+
+    def _take_picture(self, room: str, publisher: int) -> None:
+        """The browser's picture forwarded by Janus into the room's tile (RTCP both ways: key frames)."""
+        video, entry = self.rooms[room]["video"], {"publisher": publisher}
+
+        def forward(port: int) -> tuple[str, int, int]:
+            self._ask({"request": "rtp_forward", "publisher_id": publisher, "host": self.bridge.cfg["sip"]["address"],
+                       "video_port": port, "video_rtcp_port": port + 1, "video_pt": OUT_PT})
+            listing = self._ask({"request": "listforwarders"})
+            for pub in listing.get("publishers", []):
+                for f in pub.get("forwarders", []) if pub.get("publisher_id") == publisher else []:
+                    if f.get("port") == port and f.get("type") == "video":
+                        entry["stream_id"] = f["stream_id"]
+                        return self.address, 0, f.get("local_rtcp_port") or 0
+            raise JanusError(f"rtp_forward of {room}: Janus lists no forwarder to port {port}")
+
+        if self.bridge.ports is None:
+            return
+        entry["leg"] = self.bridge.composer(self.number).add(room, video["codec"], OUT_PT, video, forward, send=False)
+        self.pictures[room] = entry
+        log.info("%s %s: the browser's picture in (publisher %s)", self.number, room, publisher)
+
+    def _drop_picture(self, room: str) -> None:
+        entry = self.pictures.pop(room)
+        if entry.get("stream_id") and room in self.present:
+            try:
+                self._ask({"request": "stop_rtp_forward", "publisher_id": entry["publisher"],
+                           "stream_id": entry["stream_id"]})
+            except (OSError, JanusError) as exc:
+                log.info("%s %s: stop forwarding: %s", self.number, room, exc)
+        self.bridge.drop_video(self.number, room)
+
+    # -- what the central engineer sees and does ------------------------------------------------
+    def rows(self) -> list[dict]:
+        out = []
+        for room, spec in sorted(self.rooms.items()):
+            what = self.present.get(room)
+            leg = self.pictures.get(room, {}).get("leg")
+            out.append({"room": room, "display": spec["name"], "direction": "web",
+                        "state": "connected" if what and "audio" in what else "absent",
+                        "codec": "opus" if what and "audio" in what else None, "participant": (what or {}).get("audio"),
+                        "since": round(what["since"], 3) if what else None,
+                        "connected": round(what["since"], 3) if what else None, "reason": "",
+                        "muted": (what or {}).get("muted"), "talking": None,
+                        **(leg.row() if leg is not None else {})})
+        return out
+
+    def kick_all(self) -> list[str]:
+        """The meeting ends: every browser out of its rooms."""
+        gone = sorted(self.present)
+        for room in gone:
+            try:
+                self.moderate(room, "drop")
+            except (OSError, JanusError) as exc:
+                log.warning("%s %s: %s", self.number, room, exc)
+        return gone
+
+    def moderate(self, room: str, verb: str) -> None:
+        """mute, unmute (its sound in the AudioBridge room) or drop (out of both rooms)."""
+        what = self.present.get(room)
+        if not what:
+            raise KeyError(f"{room} is not in meeting {self.number}")
+        if verb in ("mute", "unmute") and "audio" in what:
+            self._ask({"request": verb, "id": what["audio"]}, "audiobridge")
+        elif verb == "drop":
+            if "audio" in what:
+                self._ask({"request": "kick", "id": what["audio"]}, "audiobridge")
+            if "publisher" in what:
+                self._ask({"request": "kick", "id": what["publisher"]})
