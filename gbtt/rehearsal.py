@@ -41,12 +41,19 @@ from .inventory import load
 from .meeting import MeetingError, ask_ok as ask, booking, web_link
 from .remote import Fleet, write_report
 
-# A tone at least this loud (dB re full scale, Hann-windowed Goertzel) is heard. Measured on the full lab
-# (13 rooms): the others' tones arrive at -22 to -37 dB, a room's own (distortion, leakage) at -54 to -79.
+# A tone at least this loud (dB re full scale, Hann-windowed Goertzel: gbtt/probes/tones.py) is heard. Measured
+# on the full lab (13 rooms, 2026-11-30): the others' tones arrive at -24 to -30 dB, a room's own (distortion,
+# the codecs' noise) at -51 to -68.
 HEAR_DB = -45.0
 OWN_DB = HEAR_DB  # its own tone must not be heard
 LISTEN_SECONDS = 3.0
 JOIN_SECONDS = 15.0
+# The lab plays at most LAB_BROWSERS WebRTC room PCs (each a headless Chromium on this machine), and only
+# when it runs at most LAB_BROWSER_ROOMS SIP room PCs (the small profile). With the full lab's 13 room PCs,
+# the bridge and the central services on two cores, a browser's audio capture stalls for seconds: in 3 of 5
+# full-lab rehearsals (2026-11-30) one or two rooms did not hear it over their 2.5 s, and a second browser
+# was heard 10 to 25 dB low. Production has no such limit: each room PC is a machine of its own.
+LAB_BROWSERS, LAB_BROWSER_ROOMS = 1, 6
 MIN_FPS_SHARE = 0.5  # of the profile's frame rate: below it the picture is not fit for a meeting
 SHOWN_LUMA = 24.0  # a tile this bright on average shows a picture (I420 black is 16)
 
@@ -135,7 +142,10 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     number, rooms = rehearsal_number(inventory, meeting,
                                      host_knobs(inventory, bridge, "room_pc")["baresip_lab_video"] if lab else None)
     lab_sites = {h.site for h in fleet.hosts}
-    emulated = {r["id"] for r in rooms if (r["site"] in lab_sites if r.get("web") else r["id"] in fleet.by_name)} \
+    sip_in_lab = [r for r in rooms if not r.get("web") and r["id"] in fleet.by_name]
+    browsers = [r["id"] for r in rooms if r.get("web") and r["site"] in lab_sites][:LAB_BROWSERS] \
+        if len(sip_in_lab) <= LAB_BROWSER_ROOMS else []
+    emulated = {r["id"] for r in rooms if (r["id"] in browsers if r.get("web") else r["id"] in fleet.by_name)} \
         if lab else {r["id"] for r in rooms}
     tones = {r: lab_tone(inv, r) for r in emulated} if lab else {}
     ask(inventory, lab, {"verb": "end", "meeting": number})  # a clean start: nobody left from before
@@ -220,7 +230,8 @@ def _result(room: dict, leg: dict | None, measured: dict, tones: dict, joined: l
     res = {"room": rid, "site": room["name"], "emulated": rid in emulated, "joined": rid in joined,
            "codec": (leg or {}).get("codec"), "ok": False, "cause": ""}
     if rid not in emulated:
-        res.update(ok=None, cause="không có trong lab (thiết bị phần cứng): not emulated in the lab")
+        res.update(ok=None, cause="không có trong lab (trình duyệt: chỉ ở lab nhỏ): not emulated in the lab"
+                   if room.get("web") else "không có trong lab (thiết bị phần cứng): not emulated in the lab")
         return res
     if not res["joined"]:
         res["cause"] = cause_of_failure(leg)
@@ -239,8 +250,9 @@ def _result(room: dict, leg: dict | None, measured: dict, tones: dict, joined: l
         res["cause"] = f"no audio received from the bridge ({probe['error']})"
         return res
     levels = {float(f): db for f, db in probe["levels"].items()}
+    whole = {float(f): db for f, db in probe.get("levels_whole", probe["levels"]).items()}
     res["hears"] = {other: levels[float(tones[other])] for other in joined if other != rid}
-    res["own_db"] = levels[float(tones[rid])]
+    res["own_db"] = whole[float(tones[rid])]  # one window: the lowest noise floor under an echo
     missing = sorted(o for o, db in res["hears"].items() if db < HEAR_DB)
     res["missing"] = missing
     picture = measured.get("picture", {})

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from conftest import REAL
 from gbtt.bridge import sdp
 from gbtt.desired import host_state
-from gbtt.desired.components.conference import meeting_numbers, meeting_room_id, rehearsal_room_id
+from gbtt.desired.components.conference import PIN_SEPARATOR, meeting_numbers, meeting_room_id, rehearsal_room_id
 from gbtt.inventory import load
 from gbtt.meetings import meetings
 
@@ -138,6 +139,12 @@ def test_the_registrar_routes_meeting_numbers_to_the_bridge_and_knows_its_accoun
     assert f'$rU =~ "{pattern}"' in cfg and '$du = "sip:198.18.0.15:5060";' in cfg
     assert all(re.match(pattern, str(meeting_room_id(inv, m))) for m in meetings(inv))
     assert not re.match(pattern, "5201") and not re.match(pattern, "quy-nhon-pc")
+    number = meeting_room_id(inv, meetings(inv)[0])
+    assert re.match(pattern, f"{number}*123456") and not re.match(pattern, f"{number}*12") \
+        and not re.match(pattern, f"{number}#123456")  # a PIN dialled with the number
+    # the bridge's program runs without gbtt's package (and sippy is not installed here): its own copy agrees
+    program = (Path(sdp.__file__).parent / "service.py").read_text()
+    assert f'PIN_SEPARATOR = "{PIN_SEPARATOR}"' in program
     passwords = next(f.content for f in state.files if f.path == "/etc/kamailio/gbtt-passwords.cfg")
     assert "$sht(sippw=>gbtt-bridge)" in passwords
 

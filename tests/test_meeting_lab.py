@@ -3,13 +3,15 @@ emulated rooms (two by Ansible, one by pyinfra, the G.722 one transcoded by
 the relay) and the WebRTC room PC of VP UBND (Debian's Chromium, headless, at
 its address: gbtt.lab.browser) meet on the bridge, each sending its own tone
 and its generated picture, and measuring what it decodes. The dress rehearsal passes with each
-room hearing the two others and not itself and receiving the composed
+room hearing the others and not itself and receiving the composed
 picture at its own size (H.264 and VP8, each encoded once); rooms dial in by
 the meeting's number; the central engineer mutes a room (the others stop
 hearing it), drops and redials it, switches the layout and ends the meeting;
 the room that speaks takes the large tile (its level, measured by the
 bridge); a room that is not registered fails the rehearsal with its cause
-while the others pass."""
+while the others pass. Faults: a room that hangs up mid-meeting is called
+again while the others go on; the bridge's service restarts and calls every
+room of the running meeting again; a wrong PIN is refused."""
 from __future__ import annotations
 
 import json
@@ -21,7 +23,7 @@ import pytest
 from benchtools import run_quick
 from conftest import REAL
 from gbtt.cli import main
-from gbtt.desired.components.conference import meeting_room_id
+from gbtt.desired.components.conference import meeting_room_id, room_pin
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
 from gbtt.inventory import load
 from gbtt.meeting import ask_ok, run as meeting
@@ -181,6 +183,70 @@ def test_a_browser_joins_from_its_link_and_the_central_engineer_controls_it(lab,
     entries = [json.loads(line) for line in (log / "log.jsonl").read_text().splitlines()]
     assert [e["verb"] for e in entries][:2] == ["end", "link"] and "link" not in entries[1]["reply"]
     assert not any(link.split("token=")[1].split("&")[0] in line for line in (log / "log.jsonl").read_text().splitlines())
+
+
+def wait_connected(number: str, rooms, seconds: float) -> float:
+    """Seconds until every one of `rooms` is in the meeting (the test fails after `seconds`)."""
+    t0 = time.monotonic()
+    while any(legs(number).get(r, {}).get("state") != "connected" for r in rooms):
+        assert time.monotonic() - t0 < seconds, legs(number)
+        time.sleep(0.25)
+    return time.monotonic() - t0
+
+
+def test_a_room_that_hangs_up_mid_meeting_is_called_again_while_the_others_go_on(lab, upcoming, tmp_path):
+    booking, number = upcoming
+    meeting(REAL, True, "start", booking, None, tmp_path)
+    try:
+        wait_connected(number, ROOMS, 15)
+        assert run_probe(remote(lab, "quy-nhon-pc"), "baresip", 4444, "hangup").get("ok")
+        time.sleep(1.0)
+        assert legs(number)["quy-nhon-pc"]["state"] != "connected"
+        heard = levels(lab, "an-lao-pc")  # the others go on
+        assert heard["vp-ubnd-pc"] >= HEAR_DB and heard["quy-nhon-pc"] < OWN_DB, heard
+        back = wait_connected(number, ["quy-nhon-pc"], 15)  # the centre calls it again (redial_seconds: 3)
+        assert legs(number)["quy-nhon-pc"]["direction"] == "out"
+        time.sleep(1.5)
+        assert levels(lab, "an-lao-pc")["quy-nhon-pc"] >= HEAR_DB, back
+    finally:
+        meeting(REAL, True, "end", booking, None, tmp_path)
+
+
+def test_the_bridge_restarts_and_calls_every_room_of_the_running_meeting_again(lab, upcoming, tmp_path):
+    booking, number = upcoming
+    meeting(REAL, True, "start", booking, None, tmp_path)
+    try:
+        wait_connected(number, ROOMS, 15)
+        remote(lab, "mcu-bridge-01").run("systemctl restart gbtt-bridge")
+        time.sleep(2)
+        # the rooms' old calls end on their RTP timeout (baresip_rtp_timeout: 20 s); the bridge calls until they answer
+        resumed = wait_connected(number, ROOMS, 60)
+        time.sleep(1.5)
+        heard = levels(lab, "vp-ubnd-pc")
+        assert heard["an-lao-pc"] >= HEAR_DB and heard["quy-nhon-pc"] >= HEAR_DB and heard["vp-ubnd-pc"] < OWN_DB, \
+            (resumed, heard)
+    finally:
+        meeting(REAL, True, "end", booking, None, tmp_path)
+    # ended: no longer running, so a restart calls nobody
+    remote(lab, "mcu-bridge-01").run("systemctl restart gbtt-bridge")
+    time.sleep(3)
+    assert not [leg for leg in legs(number).values() if leg["state"] != "ended"]
+
+
+def test_a_room_dialling_the_wrong_pin_is_refused_and_the_right_one_admits_a_guest(lab, upcoming, tmp_path):
+    _, number = upcoming
+    inv = load(REAL)
+    domain, pin = inv.province["sip_domain"], room_pin(inv.secrets(), int(number))
+    wrong = "111111" if pin != "111111" else "222222"
+    meeting(REAL, True, "end", number, None, tmp_path)
+    try:
+        assert run_probe(remote(lab, "quy-nhon-pc"), "baresip", 4444, "dial", f"sip:{number}*{wrong}@{domain}").get("ok")
+        time.sleep(2)
+        assert "quy-nhon-pc" not in legs(number)  # refused before it joined (403 Wrong PIN)
+        assert run_probe(remote(lab, "quy-nhon-pc"), "baresip", 4444, "dial", f"sip:{number}*{pin}@{domain}").get("ok")
+        wait_connected(number, ["quy-nhon-pc"], 10)
+    finally:
+        meeting(REAL, True, "end", number, None, tmp_path)
 
 
 def snapshot(number: str) -> dict:

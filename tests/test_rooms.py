@@ -4,13 +4,18 @@ rates are its profile's, it registers with every registrar, answers the
 probe only; the probe's slots never share a port."""
 from __future__ import annotations
 
+import math
+import os
 import re
+import struct
+import time
 
 import pytest
 
 from conftest import REAL
 from gbtt.desired import host_state
 from gbtt.pki import ca_certificate
+from gbtt.probes import tones
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone, tone_marks
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
@@ -107,6 +112,30 @@ def test_devices_are_real_in_production_and_generated_in_the_lab():
     assert "v4l2.so" in conf_prod["module"] and "fakevideo.so" not in conf_prod["module"]
     unit = next(f.content for f in prod.files if f.path.endswith(".service"))
     assert "SupplementaryGroups=audio video" in unit and "User=gbtt-baresip" in unit
+
+
+def write_dump(path, rate: int, samples: list[int]) -> None:
+    """A decoded-audio dump as baresip's sndfile leaves it while the call runs (the header's sizes 0)."""
+    header = b"RIFF" + struct.pack("<I", 0) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + \
+        b"data" + struct.pack("<I", 0)
+    path.write_bytes(header + b"".join(struct.pack("<h", v) for v in samples))
+
+
+def test_a_tones_onset_is_placed_on_the_wall_clock_from_the_dumps_end(tmp_path):
+    # another room's tone throughout, 420 Hz away (10 ms windows tell tones apart from about 200 Hz); this
+    # one's starts after 1.2 s
+    rate, other, mine = 16000, 530, 950
+    samples = [round(6000 * math.sin(2 * math.pi * other * i / rate)
+                     + (8000 * math.sin(2 * math.pi * mine * i / rate) if i >= 1.2 * rate else 0))
+               for i in range(2 * rate)]
+    write_dump(tmp_path / "call-dec.wav", rate, samples)
+    end = time.time()
+    os.utime(tmp_path / "call-dec.wav", (end, end))  # its last sample written now
+    got = tones.onset(str(tmp_path), mine, end - 5)
+    assert abs(got["onset"] - (end - 0.8)) <= 0.011, got  # 10 ms windows
+    assert tones.onset(str(tmp_path), mine, end - 0.5)["onset"] == pytest.approx(end - 0.495, abs=0.006)  # already on
+    assert tones.onset(str(tmp_path), 3000, end - 5)["onset"] is None  # a tone nobody sends
+    assert "error" in tones.onset(str(tmp_path / "none"), mine, end)
 
 
 def test_tone_marks_keep_every_difference_distinct():

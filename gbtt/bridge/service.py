@@ -13,11 +13,19 @@ GStreamer; a grid of every room, or the speaker large). A room calls
 with Janus's RTP address for the codec it chose), or the bridge calls the
 room when the central engineer starts the meeting (without an offer: the
 room offers in its 200 OK and the bridge answers in the ACK). The central
-engineer's commands come over a loopback socket (gbtt_bridge.control)."""
+engineer's commands come over a loopback socket (gbtt_bridge.control).
+
+The centre keeps its rooms connected: while a meeting runs (from `start` to
+`end`, kept in the state file, so a restarted bridge carries on), a room
+whose call ends without the engineer dropping it (it hung up, its link
+failed) is called again every `redial_seconds` for up to `redial_for_seconds`;
+after a restart every room of every running meeting is called again so (the
+rooms' old calls end on their own RTP timeout)."""
 from __future__ import annotations
 
 import json
 import logging
+import os
 import socketserver
 import sys
 import threading
@@ -29,11 +37,14 @@ from sippy.MsgBody import MsgBody
 from sippy.SipConf import SipConf
 from sippy.SipLogger import SipLogger
 from sippy.SipTransactionManager import SipTransactionManager
+from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
 
 from . import sdp
 from .tiles import LAYOUTS
 from .janus_client import Janus, JanusError
+
+PIN_SEPARATOR = "*"  # sip:<meeting number>*<PIN>@<domain> (gbtt.desired.components.conference)
 from .speakers import Speakers
 from .web import WebRooms
 
@@ -56,6 +67,7 @@ class Leg:
         self.since = time.time()
         self.connected: float | None = None
         self.reason = ""
+        self.lost: float | None = None  # when the room was lost, while the bridge calls it again
 
     def joined(self) -> None:
         self.state, self.connected = "connected", time.time()
@@ -67,6 +79,11 @@ class Leg:
                 "codec": self.codec, "participant": self.participant, "since": round(self.since, 3),
                 "connected": round(self.connected, 3) if self.connected else None, "reason": self.reason, **sip,
                 **(self.video.row() if self.video is not None else {})}
+
+
+# Ends of a call that are the central engineer's doing: the room is not called again
+ENGINEER = ("dropped by the central engineer", "the meeting was ended", "redialled by the central engineer",
+            "the room called again")
 
 
 class MediaRefused(Exception):
@@ -96,6 +113,59 @@ class Bridge:
         self.speakers: dict[str, Speakers] = {}  # meeting number -> who speaks in it
         self.web: dict[str, WebRooms] = {}  # meeting number -> its WebRTC room PCs, from start to end
         self.ports = None  # the media ports (gbtt_bridge.gst.Ports), once GStreamer is started
+        self.started: set[str] = set()  # the meetings running, started by the central engineer (the state file)
+        self.picture_ports: dict[str, int] = {}  # meeting -> Janus's port of its composed picture (the state file)
+        redial = config.get("redial", {})
+        self.redial_seconds, self.redial_for = redial.get("seconds", 3), redial.get("for_seconds", 120)
+
+    # -- the meetings running, kept across restarts ---------------------------------------
+    def load_started(self) -> None:
+        path = self.cfg.get("state_file")
+        try:
+            with open(path, encoding="utf-8") as f:
+                state = json.load(f)
+            self.started = {n for n in state.get("running", []) if n in self.meetings}
+            self.picture_ports = {n: int(p) for n, p in state.get("picture_ports", {}).items() if n in self.meetings}
+        except (OSError, ValueError, TypeError, AttributeError):
+            self.started, self.picture_ports = set(), {}
+
+    def save_started(self) -> None:
+        path = self.cfg.get("state_file")
+        if not path:
+            return
+        try:
+            with open(path + ".new", "w", encoding="utf-8") as f:
+                json.dump({"running": sorted(self.started), "picture_ports": self.picture_ports}, f)
+            os.replace(path + ".new", path)
+        except OSError as exc:
+            log.error("state file %s: %s", path, exc)
+
+    def resume(self) -> None:
+        """After a restart: every room of every meeting running is called again (the web side opened)."""
+        for number in sorted(self.started):
+            log.info("%s: running before the restart, its rooms called again", number)
+            now = time.time()
+            for room in self.meetings[number]["rooms"]:
+                self.dial(number, room).lost = now
+            if self.meetings[number].get("web_rooms"):
+                self.web.setdefault(number, WebRooms(self, number)).open()
+
+    def call_again(self, leg: "Leg") -> None:
+        """A room lost from a running meeting: called again in a moment, unless it is back or given up."""
+        if leg.meeting not in self.started or leg.reason in ENGINEER or (leg.connected is None and leg.lost is None):
+            return
+        lost = leg.lost or time.time()
+        if time.time() - lost > self.redial_for:
+            log.warning("%s %s: not back after %d s, no longer called", leg.meeting, leg.room, self.redial_for)
+            return
+
+        def again() -> None:
+            current = self.legs.get((leg.meeting, leg.room))
+            if leg.meeting in self.started and (current is None or current is leg or current.state == "ended"):
+                room = next(r for r in self.meetings[leg.meeting]["rooms"] if r["id"] == leg.room)
+                self.dial(leg.meeting, room).lost = lost
+        log.info("%s %s: lost (%s), called again in %g s", leg.meeting, leg.room, leg.reason, self.redial_seconds)
+        Timeout(again, self.redial_seconds)
 
     # -- sound levels and pictures (GStreamer) -----------------------------------------
     def start_media(self) -> None:
@@ -192,6 +262,8 @@ class Bridge:
         leg.handle = self.janus.attach()
         body = {"request": "join", "room": meeting["room"], "display": leg.display, "codec": leg.codec, "rtp": rtp,
                 "volume": self.cfg.get("volume", 100)}
+        if self.cfg.get("prebuffer"):  # Janus's jitter buffer for the room (its default, 6 packets, adds 120 ms)
+            body["prebuffer"] = self.cfg["prebuffer"]
         if meeting.get("pin"):
             body["pin"] = meeting["pin"]
         data = self.janus.request(leg.handle, body)
@@ -201,6 +273,7 @@ class Bridge:
         return data["rtp"]
 
     def leave(self, leg: Leg, reason: str) -> None:
+        was = leg.state
         if leg.state != "ended":
             log.info("%s %s: ended (%s)", leg.meeting, leg.room, reason)
         leg.state, leg.reason = "ended", reason
@@ -212,6 +285,8 @@ class Bridge:
         if leg.handle is not None:
             handle, leg.handle = leg.handle, None
             self.janus.detach(handle)
+        if was != "ended":
+            self.call_again(leg)
 
     # -- SIP: requests outside a dialog -------------------------------------------
     def recv_request(self, req, sip_t):
@@ -224,12 +299,18 @@ class Bridge:
             return req.genResponse(200, "OK"), None, None
         return req.genResponse(501, "Not Implemented"), None, None
 
-    def admitted(self, meeting: dict, caller: str) -> str | None:
-        """The caller's display name if it may join `meeting`, else None."""
+    def admitted(self, meeting: dict, caller: str, pin: str) -> tuple[str | None, tuple[int, str]]:
+        """The caller's display name if it may join `meeting` (else None, and the refusal): a room of the
+        meeting by its SIP identity (the registrar authenticated it), anyone else with the meeting's PIN
+        (dialled as <number>*<PIN>); a wrong PIN is refused whoever gives it."""
+        if pin and pin != meeting.get("pin"):
+            return None, (403, "Wrong PIN")
         for room in meeting["rooms"]:
             if room["id"] == caller:
-                return room["name"]
-        return caller if caller in self.cfg.get("guests", []) else None
+                return room["name"], (200, "OK")
+        if caller in self.cfg.get("guests", []) or (pin and pin == meeting.get("pin")):
+            return caller, (200, "OK")
+        return None, (403, "Not A Room Of This Meeting")
 
     def dial_in_event(self, event, ua):
         if isinstance(event, CCEventTry):
@@ -238,16 +319,17 @@ class Bridge:
         self.dialog_event(event, ua)
 
     def answer(self, event, ua) -> None:
-        _cid, caller, number, body, _auth, _name = event.getData()
+        _cid, caller, dialled, body, _auth, _name = event.getData()
+        number, _, pin = dialled.partition(PIN_SEPARATOR)
         meeting = self.meetings.get(number)
         if meeting is None:
             log.info("call from %s to %s: no such meeting", caller, number)
             ua.recvEvent(CCEventFail((404, "No Such Meeting")))
             return
-        display = self.admitted(meeting, caller)
+        display, refusal = self.admitted(meeting, caller, pin)
         if display is None:
-            log.warning("call from %s to %s: not a room of this meeting", caller, number)
-            ua.recvEvent(CCEventFail((403, "Not A Room Of This Meeting")))
+            log.warning("call from %s to %s: refused (%s)", caller, number, refusal[1])
+            ua.recvEvent(CCEventFail(refusal))
             return
         old = self.legs.get((number, caller))
         if old is not None and old.state != "ended":
@@ -388,6 +470,8 @@ class Bridge:
             return {"meeting": number, "title": meeting["title"], "layout": self.layout(number),
                     "speaker": speaker, "legs": legs}
         if verb == "start":  # every room of the meeting not in it yet (or only those named)
+            self.started.add(number)
+            self.save_started()
             dialled = []
             only = set(request.get("rooms") or [r["id"] for r in meeting["rooms"]])
             for room in (r for r in meeting["rooms"] if r["id"] in only):
@@ -443,6 +527,8 @@ class Bridge:
                 web = self.web.pop(number)
                 ended += web.kick_all()
                 web.close()
+            self.started.discard(number)
+            self.save_started()
             self.layouts.pop(number, None)  # the next time, as booked
             log.info("%s: ended by the central engineer", number)
             return {"ended": ended}
@@ -487,6 +573,8 @@ def main(argv: list[str]) -> int:
     control = Control(("127.0.0.1", config["control_port"]), control_handler(bridge))
     threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
     log.info("listening for SIP on %s:%s, %d meeting(s)", sip["address"], sip["port"], len(bridge.meetings))
+    bridge.load_started()
+    Timeout(bridge.resume, 1)  # once Janus's session is up
     try:
         ED2.loop()
     finally:

@@ -6,7 +6,11 @@ meeting's AudioBridge room itself, where Janus mixes it with the SIP rooms
 - the composed picture goes into the meeting's VideoRoom as a *remote
   publisher* (Janus 1.1's `add_remote_publisher`: plain RTP in, on a port
   pair of `remote_ports`; the stream is known by its SSRC, 1000 for the
-  first), so each browser subscribes to it like to any publisher;
+  first), so each browser subscribes to it like to any publisher. It stays
+  there between meetings, on the same ports (kept in the bridge's state
+  file): Janus 1.1.2 does not close a removed remote publisher's sockets
+  (50 removals took every port of the range), so the bridge adds one per
+  meeting and Janus's life, and never removes it;
 - each browser's own picture, published in the VideoRoom, is forwarded by
   Janus to a port of the bridge (`rtp_forward`, with an RTCP port, so that the
   bridge's key frame requests reach the browser) and takes a tile of the
@@ -62,12 +66,7 @@ class WebRooms:
         self.stopped.set()
         if self.thread is not None:
             self.thread.join(10)
-        if "videoroom" in self.handles:
-            try:
-                self._ask({"request": "remove_remote_publisher", "id": PUBLISHER})
-            except (OSError, JanusError) as exc:
-                log.info("%s: remove the composed picture: %s", self.number, exc)
-        self._forget()
+        self._forget()  # the composed picture stays published, idle, for the meeting's next start
 
     def _forget(self) -> None:
         """Nothing of this meeting's web side left on the bridge (Janus's handles and the composer's legs)."""
@@ -83,18 +82,20 @@ class WebRooms:
 
     def _run(self) -> None:
         while not self.stopped.is_set():
-            try:
-                for plugin in ("videoroom", "audiobridge"):
-                    if plugin not in self.handles:
-                        self.handles[plugin] = self.bridge.janus.attach(f"janus.plugin.{plugin}")
-                if self.canvas is None and self.bridge.ports is not None:
-                    self._publish()
-                self._look()
-            except (OSError, JanusError) as exc:
-                log.warning("%s web rooms: %s", self.number, exc)
-                if "session" in str(exc) or "handle" in str(exc):  # Janus restarted: all again, from the start
-                    self._forget()
+            for step in (self._attach, self._publish, self._look):  # the browsers are seen even without a picture
+                try:
+                    step()
+                except (OSError, JanusError) as exc:
+                    log.warning("%s web rooms: %s", self.number, exc)
+                    if "session" in str(exc) or "handle" in str(exc):  # Janus restarted: all again, from the start
+                        self._forget()
+                    break
             self.stopped.wait(LOOK_SECONDS)
+
+    def _attach(self) -> None:
+        for plugin in ("videoroom", "audiobridge"):
+            if plugin not in self.handles:
+                self.handles[plugin] = self.bridge.janus.attach(f"janus.plugin.{plugin}")
 
     def _ask(self, body: dict, plugin: str = "videoroom") -> dict:
         return self.bridge.janus.request(self.handles[plugin], {"room": self.meeting["room"],
@@ -106,24 +107,33 @@ class WebRooms:
         return max((r["video"] for r in self.rooms.values()), key=lambda v: v["width"] * v["height"])
 
     def _publish(self) -> None:
+        if self.canvas is not None or self.bridge.ports is None:
+            return
         video = self.video()
-        try:  # one left by a bridge that stopped without closing (Janus keeps it)
-            self._ask({"request": "remove_remote_publisher", "id": PUBLISHER})
-        except JanusError:
-            pass
         low, high = self.ports
         stream = {"type": "video", "mindex": 0, "mid": "0", "codec": video["codec"].lower()}
-        for port in range(low + low % 2, high, 2):
+        known = self.bridge.picture_ports.get(self.number)
+        ports = ([known] if known else []) + [p for p in range(low + low % 2, high, 2) if p != known]
+        for port in ports:
             try:
                 data = self._ask({"request": "add_remote_publisher", "id": PUBLISHER, "display": DISPLAY,
                                   "iface": self.address, "port": port, "rtcp_port": port + 1, "streams": [stream]})
+                target = (data.get("ip") or self.address, data["port"], data["rtcp_port"])
                 break
             except JanusError as exc:
+                if "already exists" in str(exc) and port == known:  # published by this bridge before: still there
+                    target = (self.address, port, port + 1)
+                    break
+                if "already exists" in str(exc):  # its ports forgotten (the state file lost): published again
+                    self._ask({"request": "remove_remote_publisher", "id": PUBLISHER})
+                    continue
                 if "socket" not in str(exc):
                     raise
         else:
             raise OSError(f"no free port pair for the composed picture on Janus in {low}-{high}")
-        target = (data.get("ip") or self.address, data["port"], data["rtcp_port"])
+        if self.bridge.picture_ports.get(self.number) != target[1]:
+            self.bridge.picture_ports[self.number] = target[1]
+            self.bridge.save_started()
         self.canvas = self.bridge.composer(self.number).add(CANVAS, video["codec"], OUT_PT, video, target,
                                                             ssrc=REMOTE_SSRC)
         log.info("%s: the composed picture published in the VideoRoom (%s %dx%d, to %s:%d)", self.number,

@@ -39,6 +39,7 @@ from .podman import podman
 
 CHROMIUM = shutil.which("chromium") or "chromium"  # Debian's package (scripts/setup.sh)
 RESULT = "GBTT-RESULT "
+NICE = -10
 TONE_RATE = 48000
 
 
@@ -58,14 +59,15 @@ def write_tone(path: Path, freq: float, amplitude: float, seconds: int = 2) -> N
 
 
 def write_picture(path: Path, width: int, height: int, fps: int, seconds: int = 2) -> None:
-    """A Y4M file (Chromium's fake camera loops it): a grey gradient, bright enough to be told from a black
-    tile, with a white bar moving across, so that the encoder has motion to send."""
-    ramp = bytes(60 + 160 * x // max(1, width - 1) for x in range(width))
+    """A Y4M file (Chromium's fake camera loops it): a grey gradient (luma 30 to 90, as dim as the baresip
+    rooms' generated pictures: a tile is told from black, and the scaler's edges do not brighten the
+    canvas's black background), with a light bar moving across, so that the encoder has motion to send."""
+    ramp = bytes(30 + 60 * x // max(1, width - 1) for x in range(width))
     chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
     frames = []
     for n in range(fps * seconds):
         bar = (n * width // (fps * seconds)) // 8 * 8
-        row = ramp[:bar] + b"\xeb" * 8 + ramp[bar + 8:]
+        row = ramp[:bar] + b"\xa0" * 8 + ramp[bar + 8:]
         frames.append(b"FRAME\n" + row[:width] * height + chroma)
     path.write_bytes(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode() + b"".join(frames))
 
@@ -120,7 +122,9 @@ class Browser:
         write_tone(wav, tone, amplitude)
         asked = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).fragment))  # the room's picture
         write_picture(y4m, int(asked.get("w", 320)), int(asked.get("h", 180)), int(asked.get("fps", 6)))
-        command = ["ip", "netns", "exec", self.netns, CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+        # a room PC is a machine of its own in production; here the browser shares two cores with every lab
+        # host, and its real-time audio (a timer reading the fake microphone) must not starve: it runs first
+        command = ["ip", "netns", "exec", self.netns, "nice", "-n", str(NICE), CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                    f"--user-data-dir={self.dir / 'profile'}", "--use-fake-device-for-media-stream",
                    "--use-fake-ui-for-media-stream", f"--use-file-for-fake-audio-capture={wav}",
                    f"--use-file-for-fake-video-capture={y4m}",

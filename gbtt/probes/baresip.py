@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 
 def encode(cmd: str, params: str, token: str) -> bytes:
@@ -31,6 +32,7 @@ def decode(buf: bytes) -> tuple[list[dict], bytes]:
 def command(port: int, cmd: str, params: str = "", timeout: float = 5.0) -> dict:
     token = os.urandom(4).hex()
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        sent_at = time.time()  # the host's clock (the lab's containers share it): gbtt's delay benchmark
         s.sendall(encode(cmd, params, token))
         buf = b""
         while True:
@@ -40,7 +42,7 @@ def command(port: int, cmd: str, params: str = "", timeout: float = 5.0) -> dict
             messages, buf = decode(buf + data)
             for msg in messages:
                 if msg.get("response") and msg.get("token") == token:
-                    return msg
+                    return {**msg, "sent_at": sent_at}
 
 
 def main(argv: list[str]) -> int:

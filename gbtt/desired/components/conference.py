@@ -112,10 +112,13 @@ def meeting_room_id(inv, m) -> int:
     return int(f"{inv.province['code']}{start:%y%m%d%H%M}{central_rooms(inv).index(m.host_room) + 1}")
 
 
+PIN_SEPARATOR = "*"  # sip:<meeting number>*<PIN>@<domain>: a caller that gives the meeting's PIN as it dials
+
+
 def meeting_numbers(inv) -> str:
-    """A regular expression matching every meeting number meeting_room_id makes."""
+    """A regular expression matching every meeting number meeting_room_id makes, with or without a PIN."""
     digits = len(str(len(central_rooms(inv))))
-    return f"^{inv.province['code']}[0-9]{{{10 + digits}}}$"
+    return f"^{inv.province['code']}[0-9]{{{10 + digits}}}([{PIN_SEPARATOR}][0-9]{{4,12}})?$"
 
 
 def meeting_rooms(inv, secrets: dict, participants: int, now) -> list[dict]:

@@ -26,6 +26,7 @@ PROGRAM = Path(__file__).resolve().parents[2] / "bridge"
 MODULES = ("__init__", "sdp", "janus_client", "service", "control", "gst", "video", "tiles", "voice", "speakers", "web")
 LIB_DIR = "/usr/local/lib/gbtt-bridge"
 CONFIG = "/etc/gbtt/bridge/bridge.json"
+STATE_FILE = "/var/lib/gbtt-bridge/started.json"  # the meetings running (systemd's StateDirectory)
 USER = "gbtt-bridge"
 LAB_WHEELS = f"http://host.containers.internal:{APT_CACHE_PORT}/{WHEELS_PATH}/index.html"
 
@@ -116,6 +117,10 @@ def build(ctx) -> ComponentState:
                   "address": ctx.addr(conference.address),
                   "remote_ports": [int(p) for p in ctx.defaults("conference")["janus_remote_publisher_ports"].split("-")]},
         "control_port": knobs["multipoint_bridge_control_port"],
+        "state_file": STATE_FILE,
+        "prebuffer": knobs["multipoint_bridge_prebuffer_packets"],
+        "redial": {"seconds": knobs["multipoint_bridge_redial_seconds"],
+                   "for_seconds": knobs["multipoint_bridge_redial_for_seconds"]},
         "media_ports": [int(p) for p in knobs["multipoint_bridge_media_ports"].split("-")],
         "video": {"codecs": video_codecs()},
         "voice": {"codecs": audio_decoders(),
