@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
 import shlex
 import urllib.parse
 from pathlib import Path
 
 from .bridge.tiles import LAYOUTS
-from .desired.components.conference import meeting_room_id, room_pin, web_token
+from .desired.components.conference import meeting_room_id, room_pin, turn_credential, web_token
 from .desired.components.multipoint_bridge import LIB_DIR, web_rooms
 from .desired.model import host_knobs
 from .inventory import load
@@ -74,14 +75,22 @@ def web_room(inv, room: str, lab_video: dict | None = None) -> dict:
 def web_link(inventory: Path, lab: bool, number: int, room: dict, expiry: int, extra: dict | None = None) -> str:
     """The page a WebRTC room PC opens to join meeting `number`: the conference server's /phong-hop/, with
     (after the #, never sent to a server) the meeting, the room, its PIN, a Janus token valid until `expiry`
-    (Unix seconds) and the picture the room sends (its profile's). A secret: for that room's technician only."""
+    (Unix seconds), the picture the room sends (its profile's) and the TURN server with a credential valid
+    until `expiry` (a browser behind NAT reaches Janus through it). A secret: for that room's technician only."""
     secrets = load(inventory).secrets()
     fleet = Fleet(inventory, lab)
     conference = fleet.with_role("conference")[0]
     port = host_knobs(inventory, conference.name, "conference")["janus_https_port"]
     video = room["video"]
     params = {"so": number, "phong": room["id"], "pin": room_pin(secrets, number), "token": web_token(secrets, expiry),
-              "codec": video["codec"], "w": video["width"], "h": video["height"], "fps": video["fps"], "kbps": video["kbps"], **(extra or {})}
+              "codec": video["codec"], "w": video["width"], "h": video["height"], "fps": video["fps"], "kbps": video["kbps"]}
+    for turn in fleet.with_role("turn")[:1]:
+        # a user of its own per link: coturn counts allocations per user (coturn_user_quota), and a browser that
+        # is killed leaves its three for their lifetime (10 min), so reloads of one link could exhaust it
+        user, password = turn_credential(secrets["turn_static_secret"], f"{room['id']}.{os.urandom(3).hex()}", expiry)
+        turn_port = host_knobs(inventory, turn.name, "turn")["coturn_port"]
+        params.update(turn=f"{turn.vars['ansible_host']}:{turn_port}", tu=user, tp=password)
+    params.update(extra or {})
     where = conference.vars["ansible_host"] + ("" if port == 443 else f":{port}")
     return f"https://{where}/phong-hop/#{urllib.parse.urlencode(params, safe=',:')}"
 

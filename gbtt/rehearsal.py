@@ -108,6 +108,9 @@ def cause_of_failure(leg: dict | None) -> str:
         return "the bridge did not call it"
     if leg["state"] == "calling":
         return f"no answer within {JOIN_SECONDS:.0f} s"
+    if leg["state"] == "absent":  # a browser: nobody calls it
+        return (f"the browser did not join within {JOIN_SECONDS:.0f} s: its technician opens the room's link "
+                "(gbtt meeting link), or its network does not reach the conference server or TURN")
     code = (leg.get("reason") or "").split(" ")[0]
     return CAUSES.get(code, leg.get("reason") or "the call ended")
 

@@ -149,14 +149,15 @@ def test_the_central_engineer_mutes_drops_redials_and_ends(lab, upcoming, tmp_pa
     assert all(e["reply"]["ok"] and e["who"] for e in entries)
 
 
-def test_a_browser_joins_from_its_link_and_the_central_engineer_controls_it(lab, upcoming, tmp_path):
+def test_a_browser_joins_from_its_link_through_turn_and_the_central_engineer_controls_it(lab, upcoming, tmp_path):
     booking, number = upcoming
     log = tmp_path / "log"
     meeting(REAL, True, "end", booking, None, log)
     link = meeting(REAL, True, "link", booking, "vp-ubnd", log)["link"]  # the site's one WebRTC room PC
     inv = load(REAL)
-    # the lab's measuring mode: its tone unprocessed (a browser's noise suppressor takes a steady tone away)
-    browser = open_browser(REAL, inv, Fleet(REAL, True), WEB, link + "&do=2.5", lab_tone(inv, WEB), 0.075)
+    # the lab's measuring mode: its tone unprocessed (a browser's noise suppressor takes a steady tone away);
+    # relay=1: every connection through the TURN server the link names (as a browser behind NAT would)
+    browser = open_browser(REAL, inv, Fleet(REAL, True), WEB, link + "&do=2.5&relay=1", lab_tone(inv, WEB), 0.075)
     try:
         meeting(REAL, True, "start", booking, None, log)
         deadline = time.monotonic() + 20
@@ -168,6 +169,8 @@ def test_a_browser_joins_from_its_link_and_the_central_engineer_controls_it(lab,
         assert shown["state"] == "connected" and shown["direction"] == "web" and shown["codec"] == "opus", shown
         time.sleep(1.5)
         assert levels(lab, "quy-nhon-pc")[WEB] >= HEAR_DB  # its sound, mixed by Janus, reaches a SIP room
+        seen = browser.result_after(time.time(), 10)  # the composed picture reaches it, through TURN too
+        assert seen.get("picture", {}).get("size") == "320x180" and seen["picture"]["frames"] > 0, (seen, browser.log[-5:])
         meeting(REAL, True, "mute", booking, WEB, log)
         time.sleep(1.5)
         assert levels(lab, "quy-nhon-pc")[WEB] < OWN_DB and legs(number)[WEB]["muted"] is True

@@ -23,6 +23,7 @@ from gbtt.desired.components.conference import WEB_DIR, meeting_room_id, room_pi
 from gbtt.inventory import load
 from gbtt.meetings import meetings
 from gbtt.probes.tones import level
+from gbtt.rehearsal import cause_of_failure
 from test_readiness import CHROMIUM
 
 INV = load(REAL)
@@ -59,8 +60,13 @@ def test_a_room_pc_link_opens_its_meeting_until_the_end_and_is_never_logged(tmp_
     assert not janus_accepts(got["token"], token_secret(secrets), "janus.plugin.videoroom", end + 1)  # expired
     assert not janus_accepts(got["token"], token_secret(secrets), "janus.plugin.sip", end - 1)
     assert not janus_accepts(got["token"], "another secret", "janus.plugin.videoroom", end - 1)
+    # the TURN server, with a credential coturn accepts (use-auth-secret: HMAC-SHA1 of expiry:user) until the end
+    assert got["turn"] == "10.52.0.14:3478" and re.fullmatch(rf"{int(end)}:vp-ubnd-web\.[0-9a-f]{{6}}", got["tu"])
+    assert got["tp"] == base64.b64encode(hmac.new(secrets["turn_static_secret"].encode(), got["tu"].encode(),
+                                                  hashlib.sha1).digest()).decode()
     logged = (tmp_path / "log.jsonl").read_text()
-    assert json.loads(logged)["room"] == "vp-ubnd-web" and got["token"] not in logged and got["pin"] not in logged
+    assert json.loads(logged)["room"] == "vp-ubnd-web"
+    assert not any(got[k] in logged for k in ("token", "pin", "tp"))
 
 
 def test_a_link_needs_a_webrtc_room_pc_of_the_meeting(tmp_path, capsys):
@@ -82,6 +88,8 @@ def test_the_conference_server_serves_the_page_to_the_rooms_and_janus_takes_thei
     jcfg = files["/etc/janus/janus.jcfg"]
     assert "token_auth = true" in jcfg.content and f'token_auth_secret = "{token_secret(INV.secrets())}"' in jcfg.content
     assert jcfg.secret and 'api_secret = "' in jcfg.content  # the bridge and the probes keep the API secret
+    # Janus's own TURN credential: a time coturn takes (a signed 32-bit number of seconds)
+    assert int(re.search(r'turn_user = "(\d+):janus"', jcfg.content).group(1)) < 2**31
     page, script = files[f"{WEB_DIR}/index.html"].content, files[f"{WEB_DIR}/phong-hop.js"].content
     assert '<script src="phong-hop.js">' in page and 'lang="vi"' in page
     assert "{{" not in script and "{%" not in script and "setCodecPreferences" in script
@@ -133,3 +141,9 @@ document.body.setAttribute('data-levels', JSON.stringify({json.dumps(freqs)}.map
     assert all(abs(a - b) <= 0.2 for a, b in zip(page[:3], probe[:3])), (page, probe)
     assert page[0] > -11 and page[1] > -27 and -61 < page[2] < -59 and page[3] < -100 and probe[3] < -100, page
     assert "Đường dẫn thiếu" in dom  # the page itself, opened without a link, says what is missing
+
+
+def test_a_browser_that_did_not_join_is_told_from_a_room_that_did_not_answer():
+    assert "gbtt meeting link" in cause_of_failure({"state": "absent", "reason": ""})
+    assert cause_of_failure({"state": "calling", "reason": ""}).startswith("no answer")
+    assert cause_of_failure({"state": "ended", "reason": "486 Busy Here"}) == "the room system is busy in another call"

@@ -115,11 +115,12 @@ class Bridge:
         self.ports = None  # the media ports (gbtt_bridge.gst.Ports), once GStreamer is started
         self.started: set[str] = set()  # the meetings running, started by the central engineer (the state file)
         self.picture_ports: dict[str, int] = {}  # meeting -> Janus's port of its composed picture (the state file)
+        self.state_lock = threading.Lock()  # the state file is written from the bridge's loop and the web threads
         redial = config.get("redial", {})
         self.redial_seconds, self.redial_for = redial.get("seconds", 3), redial.get("for_seconds", 120)
 
     # -- the meetings running, kept across restarts ---------------------------------------
-    def load_started(self) -> None:
+    def load_state(self) -> None:
         path = self.cfg.get("state_file")
         try:
             with open(path, encoding="utf-8") as f:
@@ -129,14 +130,15 @@ class Bridge:
         except (OSError, ValueError, TypeError, AttributeError):
             self.started, self.picture_ports = set(), {}
 
-    def save_started(self) -> None:
+    def save_state(self) -> None:
         path = self.cfg.get("state_file")
         if not path:
             return
         try:
-            with open(path + ".new", "w", encoding="utf-8") as f:
-                json.dump({"running": sorted(self.started), "picture_ports": self.picture_ports}, f)
-            os.replace(path + ".new", path)
+            with self.state_lock:
+                with open(path + ".new", "w", encoding="utf-8") as f:
+                    json.dump({"running": sorted(self.started), "picture_ports": dict(self.picture_ports)}, f)
+                os.replace(path + ".new", path)
         except OSError as exc:
             log.error("state file %s: %s", path, exc)
 
@@ -471,7 +473,7 @@ class Bridge:
                     "speaker": speaker, "legs": legs}
         if verb == "start":  # every room of the meeting not in it yet (or only those named)
             self.started.add(number)
-            self.save_started()
+            self.save_state()
             dialled = []
             only = set(request.get("rooms") or [r["id"] for r in meeting["rooms"]])
             for room in (r for r in meeting["rooms"] if r["id"] in only):
@@ -528,7 +530,7 @@ class Bridge:
                 ended += web.kick_all()
                 web.close()
             self.started.discard(number)
-            self.save_started()
+            self.save_state()
             self.layouts.pop(number, None)  # the next time, as booked
             log.info("%s: ended by the central engineer", number)
             return {"ended": ended}
@@ -573,7 +575,7 @@ def main(argv: list[str]) -> int:
     control = Control(("127.0.0.1", config["control_port"]), control_handler(bridge))
     threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
     log.info("listening for SIP on %s:%s, %d meeting(s)", sip["address"], sip["port"], len(bridge.meetings))
-    bridge.load_started()
+    bridge.load_state()
     Timeout(bridge.resume, 1)  # once Janus's session is up
     try:
         ED2.loop()

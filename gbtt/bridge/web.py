@@ -133,7 +133,7 @@ class WebRooms:
             raise OSError(f"no free port pair for the composed picture on Janus in {low}-{high}")
         if self.bridge.picture_ports.get(self.number) != target[1]:
             self.bridge.picture_ports[self.number] = target[1]
-            self.bridge.save_started()
+            self.bridge.save_state()
         self.canvas = self.bridge.composer(self.number).add(CANVAS, video["codec"], OUT_PT, video, target,
                                                             ssrc=REMOTE_SSRC)
         log.info("%s: the composed picture published in the VideoRoom (%s %dx%d, to %s:%d)", self.number,

@@ -98,6 +98,7 @@ class Browser:
         self.process: subprocess.Popen | None = None
         self.results: list[dict] = []
         self.errors: list[str] = []
+        self.log: list[str] = []  # Chromium's last lines (its console's among them), for a failure's cause
         self.lock = threading.Lock()
 
     def _bridge_interface(self) -> str:
@@ -136,6 +137,7 @@ class Browser:
 
     def _read(self) -> None:
         for line in self.process.stderr:
+            self.log = self.log[-49:] + [line.rstrip()]
             if RESULT not in line:
                 continue
             text = line.split(RESULT, 1)[1]

@@ -24,7 +24,9 @@ from .room_provisioning import BACKGROUND_DIR, PROVISIONING_DIR, background_file
 WEB_DIR = "/srv/gbtt/phong-hop"  # the WebRTC room PCs' page (nginx: /phong-hop/)
 WEB_PLUGINS = ("janus.plugin.audiobridge", "janus.plugin.videoroom")  # what a room PC's token opens
 READINESS_DIR = "/srv/gbtt/readiness"  # the operators' page, published there by `gbtt readiness --publish`
-TURN_CREDENTIAL_EXPIRY = 4102444800  # 2100-01-01: Janus's own long-lived TURN REST credential
+# Janus's own long-lived TURN REST credential: 2038-01-19, the last second coturn 4.6 takes (it reads the
+# username's time as a signed 32-bit number: a credential "until 2100" was refused, Janus had no relay)
+TURN_CREDENTIAL_EXPIRY = 2**31 - 1
 UNUSED_PLUGINS = ["duktape", "echotest", "lua", "nosip", "recordplay", "sip", "streaming", "textroom", "videocall",
                   "voicemail"]
 UNUSED_TRANSPORTS = ["mqtt", "nanomsg", "pfunix", "rabbitmq"]
@@ -57,9 +59,9 @@ def web_token(secrets: dict, expiry: int) -> str:
     return f"{data}:{base64.b64encode(signature).decode()}"
 
 
-def turn_credential(secret: str, user: str = "janus") -> tuple[str, str]:
+def turn_credential(secret: str, user: str = "janus", expiry: int = TURN_CREDENTIAL_EXPIRY) -> tuple[str, str]:
     """coturn REST credential (use-auth-secret): username = expiry:user, password = base64(HMAC-SHA1)."""
-    username = f"{TURN_CREDENTIAL_EXPIRY}:{user}"
+    username = f"{expiry}:{user}"
     return username, base64.b64encode(hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
 
 
