@@ -46,30 +46,21 @@ def meeting_number(inv, meeting: str) -> str:
     return str(meeting_room_id(inv, booking(inv, meeting)))
 
 
-def room_endpoint(inv, room: str) -> str:
-    """A room system's id (SIP, or a WebRTC room PC's), or a site's id when the site has one SIP room system."""
-    sip = {sid: [ep["id"] for ep in s["endpoints"] if ep["kind"] == "sip-room-system"] for sid, s in inv.sites.items()}
-    if any(room == ep["id"] for s in inv.sites.values() for ep in s["endpoints"] if ep["kind"] != "sip-room-system") \
-            or any(room in eps for eps in sip.values()):
+SYSTEMS = {"sip-room-system": "SIP room system", "webrtc-pc": "WebRTC room PC"}  # schemas/endpoint.yml's kinds
+
+
+def room_system(inv, room: str, kind: str, any_kind_by_id: bool = False) -> str:
+    """A room system's id: `room` itself (a system of `kind`, or of any kind with `any_kind_by_id`), or the one
+    system of `kind` of site `room` (an engineer may name a site that has one)."""
+    if any(ep["id"] == room and (any_kind_by_id or ep["kind"] == kind) for s in inv.sites.values() for ep in s["endpoints"]):
         return room
-    if len(sip.get(room, [])) == 1:
-        return sip[room][0]
-    if room in sip:
-        raise MeetingError(f"site {room} has SIP room systems {', '.join(sip[room]) or '(none)'}: name one")
-    raise MeetingError(f"no room system or site {room!r}")
-
-
-def web_room(inv, room: str, lab_video: dict | None = None) -> dict:
-    """A WebRTC room PC (multipoint_bridge.web_rooms' entry), by its id or its site's when the site has one."""
-    rooms = {sid: web_rooms(inv, [sid], lab_video) for sid in inv.sites}
-    for found in rooms.values():
-        for r in found:
-            if r["id"] == room:
-                return r
-    if len(rooms.get(room, [])) == 1:
-        return rooms[room][0]
-    raise MeetingError(f"no WebRTC room PC {room!r}" if room not in rooms else
-                       f"site {room} has WebRTC room PCs {', '.join(r['id'] for r in rooms[room]) or '(none)'}: name one")
+    what = SYSTEMS[kind]
+    if room not in inv.sites:
+        raise MeetingError(f"no {what} or site {room!r}")
+    ids = [ep["id"] for ep in inv.sites[room]["endpoints"] if ep["kind"] == kind]
+    if len(ids) != 1:
+        raise MeetingError(f"site {room} has {what}s {', '.join(ids) or '(none)'}: name one")
+    return ids[0]
 
 
 def web_link(inventory: Path, lab: bool, number: int, room: dict, expiry: int, extra: dict | None = None) -> str:
@@ -125,9 +116,10 @@ def link(inventory: Path, lab: bool, meeting: str, room: str | None) -> dict:
     m = booking(inv, meeting)
     lab_video = host_knobs(inventory, Fleet(inventory, lab).with_role("multipoint_bridge")[0].name,
                            "room_pc")["baresip_lab_video"] if lab else None
-    pc = web_room(inv, room, lab_video)
-    if pc["id"] not in {r["id"] for r in web_rooms(inv, m.rooms)}:
-        raise MeetingError(f"{pc['id']} is not a room of meeting {m.id}")
+    pc_id = room_system(inv, room, "webrtc-pc")
+    pc = next((r for r in web_rooms(inv, m.rooms, lab_video) if r["id"] == pc_id), None)
+    if pc is None:
+        raise MeetingError(f"{pc_id} is not a room of meeting {m.id}")
     number = meeting_room_id(inv, m)
     return {"room": pc["id"], "meeting": str(number), "until": m.end.isoformat(),
             "link": web_link(inventory, lab, number, pc, int(m.end.timestamp()))}
@@ -149,7 +141,7 @@ def run(inventory: Path, lab: bool, verb: str, meeting: str | None, room: str | 
         if verb in NEEDS_ROOM:
             if not room:
                 raise MeetingError(f"{verb}: which room?")
-            request["room"] = room_endpoint(inv, room)
+            request["room"] = room_system(inv, room, "sip-room-system", any_kind_by_id=True)
         if verb == "layout":
             if room not in LAYOUTS:
                 raise MeetingError(f"layout: which one? ({', '.join(LAYOUTS)})")

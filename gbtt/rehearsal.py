@@ -38,6 +38,7 @@ from .desired.components.multipoint_bridge import sip_rooms, web_rooms
 from .desired.components.room_pc import HEARD_DIR, lab_tone
 from .desired.model import host_knobs
 from .inventory import load
+from .lab.lab import browsers_played
 from .meeting import MeetingError, ask_ok as ask, booking, web_link
 from .remote import Fleet, write_report
 
@@ -48,12 +49,6 @@ HEAR_DB = -45.0
 OWN_DB = HEAR_DB  # its own tone must not be heard
 LISTEN_SECONDS = 3.0
 JOIN_SECONDS = 15.0
-# The lab plays at most LAB_BROWSERS WebRTC room PCs (each a headless Chromium on this machine), and only
-# when it runs at most LAB_BROWSER_ROOMS SIP room PCs (the small profile). With the full lab's 13 room PCs,
-# the bridge and the central services on two cores, a browser's audio capture stalls for seconds: in 3 of 5
-# full-lab rehearsals (2026-11-30) one or two rooms did not hear it over their 2.5 s, and a second browser
-# was heard 10 to 25 dB low. Production has no such limit: each room PC is a machine of its own.
-LAB_BROWSERS, LAB_BROWSER_ROOMS = 1, 6
 MIN_FPS_SHARE = 0.5  # of the profile's frame rate: below it the picture is not fit for a meeting
 SHOWN_LUMA = 24.0  # a tile this bright on average shows a picture (I420 black is 16)
 
@@ -145,9 +140,8 @@ def rehearse(inventory: Path, lab: bool, meeting: str | None, out_dir: Path,
     number, rooms = rehearsal_number(inventory, meeting,
                                      host_knobs(inventory, bridge, "room_pc")["baresip_lab_video"] if lab else None)
     lab_sites = {h.site for h in fleet.hosts}
-    sip_in_lab = [r for r in rooms if not r.get("web") and r["id"] in fleet.by_name]
-    browsers = [r["id"] for r in rooms if r.get("web") and r["site"] in lab_sites][:LAB_BROWSERS] \
-        if len(sip_in_lab) <= LAB_BROWSER_ROOMS else []
+    browsers = [r["id"] for r in rooms if r.get("web") and r["site"] in lab_sites][:browsers_played(inventory)] \
+        if lab else []
     emulated = {r["id"] for r in rooms if (r["id"] in browsers if r.get("web") else r["id"] in fleet.by_name)} \
         if lab else {r["id"] for r in rooms}
     tones = {r: lab_tone(inv, r) for r in emulated} if lab else {}

@@ -75,6 +75,7 @@ def test_wrong_password_in_a_room(lab, tmp_path):
     limit = host_knobs(REAL, "mcu-sip-01", "sip_registrar")["kamailio_auth_fail_limit"]
     room.check_output("sed -i 's/auth_pass=[^;]*;/auth_pass=not-the-vault-password;/' /etc/gbtt/baresip/accounts"
                       " && systemctl restart gbtt-baresip")
+    fixed = None
     try:
         assert main(["preflight", "--out", str(tmp_path)]) == 1
         results = json.loads(next(tmp_path.glob("preflight-lab-*.json")).read_text())["rooms"]
@@ -91,7 +92,8 @@ def test_wrong_password_in_a_room(lab, tmp_path):
             assert cause.startswith(f"not registered: the registrar refuses {address} after") and \
                 f"kamcmd htable.delete authfail {address}" in cause, cause
     finally:
-        ansible("--limit", "quy-nhon-pc", "--tags", "room_pc")
+        if fixed is None or fixed.returncode:  # the room's password not yet restored by the deploy above
+            ansible("--limit", "quy-nhon-pc", "--tags", "room_pc")
         sip.run(f"kamcmd htable.delete authfail {address}")
         registered(lab, ["quy-nhon-pc"])
     assert_passes(run(sites=["quy-nhon"])["quy-nhon-pc"])

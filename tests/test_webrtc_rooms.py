@@ -16,11 +16,14 @@ import re
 import subprocess
 import urllib.parse
 
+import pytest
+
 from conftest import REAL
 from gbtt.cli import main
 from gbtt.desired import host_state
 from gbtt.desired.components.conference import WEB_DIR, meeting_room_id, room_pin, room_secret, token_secret
 from gbtt.inventory import load
+from gbtt.meeting import MeetingError, room_system
 from gbtt.meetings import meetings
 from gbtt.probes.tones import level
 from gbtt.rehearsal import cause_of_failure
@@ -75,6 +78,18 @@ def test_a_link_needs_a_webrtc_room_pc_of_the_meeting(tmp_path, capsys):
     outside = next(m for m in meetings(INV) if "vp-ubnd" not in m.rooms)
     assert main(["meeting", "link", outside.id, "vp-ubnd-web", "--production", "--out", str(tmp_path)]) == 1
     assert f"vp-ubnd-web is not a room of meeting {outside.id}" in capsys.readouterr().err
+
+
+def test_a_room_system_is_named_by_its_id_or_by_its_site_when_the_site_has_one_of_that_kind():
+    assert room_system(INV, "an-lao", "sip-room-system") == "an-lao-pc"
+    assert room_system(INV, "vp-ubnd", "webrtc-pc") == "vp-ubnd-web"  # beside its two SIP room systems
+    with pytest.raises(MeetingError, match="site vp-ubnd has SIP room systems vp-ubnd-codec, vp-ubnd-pc: name one"):
+        room_system(INV, "vp-ubnd", "sip-room-system")
+    assert room_system(INV, "vp-ubnd-web", "sip-room-system", any_kind_by_id=True) == "vp-ubnd-web"
+    with pytest.raises(MeetingError, match="no WebRTC room PC or site 'vp-ubnd-pc'"):
+        room_system(INV, "vp-ubnd-pc", "webrtc-pc")
+    with pytest.raises(MeetingError, match="no SIP room system or site 'nowhere'"):
+        room_system(INV, "nowhere", "sip-room-system")
 
 
 def test_the_conference_server_serves_the_page_to_the_rooms_and_janus_takes_their_tokens():

@@ -19,13 +19,16 @@ The centre keeps its rooms connected: while a meeting runs (from `start` to
 `end`, kept in the state file, so a restarted bridge carries on), a room
 whose call ends without the engineer dropping it (it hung up, its link
 failed) is called again every `redial_seconds` for up to `redial_for_seconds`;
-after a restart every room of every running meeting is called again so (the
-rooms' old calls end on their own RTP timeout)."""
+after a restart every room of every running meeting is called again so. A
+bridge that systemd stops (a restart, a deploy) hangs up every call first,
+so that the rooms are free when it calls again; after a crash the rooms' old
+calls end on their own RTP timeout, and the bridge calls until they answer."""
 from __future__ import annotations
 
 import json
 import logging
 import os
+import signal
 import socketserver
 import sys
 import threading
@@ -44,6 +47,7 @@ from . import sdp
 from .tiles import LAYOUTS
 from .janus_client import Janus, JanusError
 
+STOP_GRACE_SECONDS = 0.5  # from SIGTERM to the exit: the rooms' BYEs sent, most answered
 PIN_SEPARATOR = "*"  # sip:<meeting number>*<PIN>@<domain> (gbtt.desired.components.conference)
 from .speakers import Speakers
 from .web import WebRooms
@@ -118,6 +122,7 @@ class Bridge:
         self.state_lock = threading.Lock()  # the state file is written from the bridge's loop and the web threads
         redial = config.get("redial", {})
         self.redial_seconds, self.redial_for = redial.get("seconds", 3), redial.get("for_seconds", 120)
+        self.stopping = False
 
     # -- the meetings running, kept across restarts ---------------------------------------
     def load_state(self) -> None:
@@ -154,7 +159,7 @@ class Bridge:
 
     def call_again(self, leg: "Leg") -> None:
         """A room lost from a running meeting: called again in a moment, unless it is back or given up."""
-        if leg.meeting not in self.started or leg.reason in ENGINEER or (leg.connected is None and leg.lost is None):
+        if self.stopping or leg.meeting not in self.started or leg.reason in ENGINEER or (leg.connected is None and leg.lost is None):
             return
         lost = leg.lost or time.time()
         if time.time() - lost > self.redial_for:
@@ -168,6 +173,15 @@ class Bridge:
                 self.dial(leg.meeting, room).lost = lost
         log.info("%s %s: lost (%s), called again in %g s", leg.meeting, leg.room, leg.reason, self.redial_seconds)
         Timeout(again, self.redial_seconds)
+
+    def stop(self) -> None:
+        """SIGTERM (systemd stops the bridge): every call hung up, the state file kept (a restarted bridge
+        calls the running meetings' rooms again at once), the loop left once the BYEs are out."""
+        log.info("stopping: %d call(s) hung up", sum(leg.state != "ended" for leg in self.legs.values()))
+        self.stopping = True
+        for leg in list(self.legs.values()):
+            self.hang_up(leg, "the bridge stopped")
+        Timeout(ED2.breakLoop, STOP_GRACE_SECONDS)
 
     # -- sound levels and pictures (GStreamer) -----------------------------------------
     def start_media(self) -> None:
@@ -577,6 +591,7 @@ def main(argv: list[str]) -> int:
     log.info("listening for SIP on %s:%s, %d meeting(s)", sip["address"], sip["port"], len(bridge.meetings))
     bridge.load_state()
     Timeout(bridge.resume, 1)  # once Janus's session is up
+    ED2.regSignal(signal.SIGTERM, bridge.stop)
     try:
         ED2.loop()
     finally:

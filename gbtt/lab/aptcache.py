@@ -10,6 +10,7 @@ Debian's archive directly when the cache does not answer, so a deploy never
 depends on it. `ensure` starts it when nothing answers on its port."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -26,8 +27,14 @@ CONF_DIR = LAB_DIR / "apt-cache"
 CACHE_DIR = Path(os.environ.get("GBTT_APT_CACHE_DIR", "/var/cache/gbtt-apt"))
 PORT = 3142  # also in lab/apt-cache/acng.conf and gbtt-apt-proxy
 REPORT = "acng-report.html"
+CONFIG_MARK = "configuration.sha256"  # in CACHE_DIR: the hash of the configuration the running cache started with
 WHEELS_PATH = "gbtt-pip"  # its LocalDirs: the lab's Python packages (gbtt.lab.wheelhouse)
 START_SECONDS = 10
+# The indexes of the lab image's sources (mmdebstrap's defaults for lab/image.recipe's suite), fetched
+# through the cache whenever it is ensured (see FreshIndexMaxAge in lab/apt-cache/acng.conf).
+INDEXES = ("deb.debian.org/debian/dists/bookworm/InRelease",
+           "deb.debian.org/debian/dists/bookworm-updates/InRelease",
+           "security.debian.org/debian-security/dists/bookworm-security/InRelease")
 
 
 @dataclass
@@ -58,13 +65,20 @@ def answers(url: str) -> bool:
 
 
 def stop_stale() -> None:
-    """An apt-cacher-ng started by an older gbtt (without the Python packages' folder): stopped, to be restarted."""
+    """An apt-cacher-ng started by an older gbtt or another configuration: stopped, to be restarted."""
     pid_file = CACHE_DIR / "apt-cacher-ng.pid"
     try:
-        os.kill(int(pid_file.read_text().strip()), 15)
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 15)
     except (OSError, ValueError):
         return
-    time.sleep(0.5)
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:  # gone, and its port with it
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return
+        time.sleep(0.1)
 
 
 def size(path: Path) -> int:
@@ -77,11 +91,13 @@ def status() -> CacheStatus:
 
 
 def ensure(log=print) -> CacheStatus:
-    """The cache, started if nothing answers on its port. Without
+    """The cache, started if nothing answers on its port (or restarted if it
+    runs with another configuration), its indexes fresh. Without
     apt-cacher-ng on the machine the lab still works: containers then go to
     Debian's archive directly (said once in the log)."""
     current = status()
-    if current.running:
+    if current.running and _started_with() == _configuration():
+        warm(current.url)
         return current
     binary = shutil.which("apt-cacher-ng") or "/usr/sbin/apt-cacher-ng"
     if not Path(binary).exists():
@@ -100,9 +116,40 @@ def ensure(log=print) -> CacheStatus:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if answers(current.url):
+            (CACHE_DIR / CONFIG_MARK).write_text(_configuration())
             log(f"lab: package cache (apt-cacher-ng) started on port {PORT}, cache {CACHE_DIR}")
+            warm(current.url)
             return CacheStatus(True, current.url, CACHE_DIR, size(CACHE_DIR / "cache"), started=True)
         time.sleep(0.2)
     detail = (proc.stderr or proc.stdout).strip().splitlines()
     raise LabError(f"apt-cacher-ng did not answer on port {PORT} within {START_SECONDS} s"
                    + (f": {detail[-1]}" if detail else f" (log: {CACHE_DIR / 'log'})"))
+
+
+def warm(url: str) -> list[str]:
+    """The lab's indexes fetched through the cache, one after the other (the
+    hosts of a deploy then find them fresh). Returns those that failed: a
+    machine without Debian's archive still has a lab, its hosts fetch them."""
+    failed = []
+    for index in INDEXES:
+        try:
+            with urllib.request.urlopen(f"{url}/{index}", timeout=30) as resp:
+                resp.read()
+        except (urllib.error.URLError, OSError):
+            failed.append(index)
+    return failed
+
+
+def _configuration() -> str:
+    """What the cache was started with: its configuration files' hash."""
+    digest = hashlib.sha256()
+    for path in sorted(CONF_DIR.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _started_with() -> str | None:
+    try:
+        return (CACHE_DIR / CONFIG_MARK).read_text()
+    except OSError:
+        return None

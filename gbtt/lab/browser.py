@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..desired.model import host_knobs
 from ..hostinventory import LAB_GATEWAY, LAB_SUPERNET, lab_address
-from .lab import Lab, lab_network, open_lab
+from .lab import Lab, open_lab, site_routes
 from .podman import podman
 
 CHROMIUM = shutil.which("chromium") or "chromium"  # Debian's package (scripts/setup.sh)
@@ -189,8 +189,7 @@ def open_browser(inventory: Path, inv, fleet, room: str, url: str, tone: float, 
     lab = open_lab(inventory)
     site = next(sid for sid, s in inv.sites.items() if any(ep["id"] == room for ep in s["endpoints"]))
     endpoint = next(ep for ep in inv.sites[site]["endpoints"] if ep["id"] == room)
-    routes = [(lab_network(inv, inv.centre["network"]["subnet"]), h.vars["ansible_host"]) for h in fleet.hosts
-              if h.site == site and "linux_routers" in h.groups]
+    routes = site_routes(inv, site, [(h.site, h.vars["ansible_host"]) for h in fleet.hosts if "linux_routers" in h.groups])
     conference = fleet.with_role("conference")[0]
     port = host_knobs(inventory, conference.name, "conference")["janus_https_port"]
     pinned = pinned_key(conference.vars["ansible_host"], port, lab.ca_certificate)

@@ -33,9 +33,20 @@ from . import aptcache, wheelhouse
 from .image import ensure_image
 from .podman import LabError, containers, exists, podman
 
-# The small profile: the central hosts, one central room and two districts
-# (one of them mountainous, behind a Linux router).
-PROFILES = {"small": ("vp-ubnd", "quy-nhon", "an-lao"), "full": None}
+
+
+@dataclass(frozen=True)
+class Profile:
+    sites: tuple[str, ...] | None  # beside the centre's hosts; None: every site
+    browsers: int  # the WebRTC room PCs the lab plays (each a headless Chromium on this machine)
+
+
+# The small profile: the central hosts, one central room and two districts (one of them mountainous,
+# behind a Linux router), and one WebRTC room PC. The full profile plays none: with its 13 room PCs, the
+# bridge and the central services on two cores, a browser's audio capture stalls for seconds (in 3 of 5
+# full-lab rehearsals on 2026-11-30 one or two rooms did not hear it over their 2.5 s, and a second browser
+# was heard 10 to 25 dB low). Production has no such limit: each room PC is a machine of its own.
+PROFILES = {"small": Profile(("vp-ubnd", "quy-nhon", "an-lao"), browsers=1), "full": Profile(None, browsers=0)}
 SSH_WAIT_SECONDS = 90
 NTP_SOURCE = "ntp-source"  # a lab service, not a host of the inventory
 
@@ -88,12 +99,19 @@ def open_lab(inventory: Path | None = None) -> Lab:
     return Lab(name=inventory.name, inventory=inventory)
 
 
+def browsers_played(inventory: Path) -> int:
+    """How many WebRTC room PCs the lab of `inventory` plays (its profile's; none without a lab)."""
+    state = lab_state(lab_state_dir(Path(inventory).resolve().name)) or {}
+    profile = PROFILES.get(state.get("profile"))
+    return profile.browsers if profile else 0
+
+
 def plan(lab: Lab, profile: str) -> list[LabHost]:
     """The hosts of `profile` with their lab addresses."""
     if profile not in PROFILES:
         raise LabError(f"unknown profile '{profile}' (known: {', '.join(PROFILES)})")
     inv = load_valid(lab.inventory)
-    sites = PROFILES[profile]
+    sites = PROFILES[profile].sites
     centre = inv.centre["id"]
     out = []
     for h in managed_hosts(inv):
@@ -139,24 +157,25 @@ def run_arguments(lab: Lab, host: LabHost, image: str) -> list[str]:
 
 
 def route_through_routers(lab: Lab, hosts: list[LabHost]) -> list[str]:
-    """The routed part of the lab's topology: a site behind a Linux edge router
-    reaches the centre through it, and the centre reaches the site through it
-    (static routes on the flat lab network; in production the router is the
-    room network's gateway). Returns the routes set, as 'container: route'."""
+    """The routed part of the lab's topology on the lab's containers (and its NTP
+    source, at the centre). Returns the routes set, as 'container: route'."""
     inv = load_valid(lab.inventory)
-    centre = inv.centre["id"]
-    centre_net = lab_network(inv, inv.centre["network"]["subnet"])
-    done = []
-    for router in (h for h in hosts if "linux_routers" in h.groups):
-        site_net = lab_network(inv, inv.sites[router.site]["network"]["subnet"])
-        for h in hosts:
-            if h.site == router.site and h is not router:
-                done.append(_route(lab, h.name, centre_net, router.address))
-            elif h.site == centre:
-                done.append(_route(lab, h.name, site_net, router.address))
-        if ntp_source(lab):
-            done.append(_route(lab, NTP_SOURCE, site_net, router.address))
+    routers = [(h.site, h.address) for h in hosts if "linux_routers" in h.groups]
+    done = [_route(lab, h.name, prefix, via) for h in hosts if "linux_routers" not in h.groups
+            for prefix, via in site_routes(inv, h.site, routers)]
+    if ntp_source(lab):
+        done += [_route(lab, NTP_SOURCE, prefix, via) for prefix, via in site_routes(inv, inv.centre["id"], routers)]
     return done
+
+
+def site_routes(inv, site: str, routers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The routes, (lab prefix, via), of a lab host at `site`, given the lab's Linux edge
+    routers as (site, address): a site behind one reaches the centre through it, and
+    the centre reaches that site through it (static routes on the flat lab network;
+    in production the router is the room network's gateway)."""
+    if site == inv.centre["id"]:
+        return [(lab_network(inv, inv.sites[s]["network"]["subnet"]), via) for s, via in routers]
+    return [(lab_network(inv, inv.centre["network"]["subnet"]), via) for s, via in routers if s == site]
 
 
 def lab_network(inv, cidr: str) -> str:

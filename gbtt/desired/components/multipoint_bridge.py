@@ -35,10 +35,9 @@ def bridge_user(inv) -> str:
     return inv.province.get("bridge_sip_user", "gbtt-bridge")
 
 
-def sip_rooms(inv, site_ids, lab_video: dict | None = None, kind: str = "sip-room-system") -> list[dict]:
-    """The SIP room systems (or, with `kind`, the WebRTC room PCs) of these sites, in their order: {id, name
-    (the site's), video (what it sends and receives: codec as SDP names it, width, height, fps, kbps;
-    `lab_video` the lab's knob)}."""
+def room_systems(inv, site_ids, kind: str, lab_video: dict | None = None) -> list[dict]:
+    """The room systems of `kind` of these sites, in their order: {id, name (the site's), site, video (what it
+    sends and receives: codec as SDP names it, width, height, fps, kbps; `lab_video` the lab's knob)}."""
     from .room_pc import room_video
     out = []
     for sid in site_ids:
@@ -51,9 +50,14 @@ def sip_rooms(inv, site_ids, lab_video: dict | None = None, kind: str = "sip-roo
     return out
 
 
+def sip_rooms(inv, site_ids, lab_video: dict | None = None) -> list[dict]:
+    """The SIP room systems of these sites (the bridge calls them, and they it)."""
+    return room_systems(inv, site_ids, "sip-room-system", lab_video)
+
+
 def web_rooms(inv, site_ids, lab_video: dict | None = None) -> list[dict]:
     """The WebRTC room PCs of these sites (browsers: they join the meeting's Janus rooms themselves)."""
-    return sip_rooms(inv, site_ids, lab_video, "webrtc-pc")
+    return room_systems(inv, site_ids, "webrtc-pc", lab_video)
 
 
 def lab_video(ctx) -> dict | None:
