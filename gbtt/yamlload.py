@@ -11,22 +11,28 @@ import yaml
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN: dict = {}  # plain scalar -> its tag: the same words recur in every file
+_UNRESOLVED = "tag:gbtt,2026:unresolved"
+_resolver = yaml.resolver.Resolver()
 
 
 class _Loader(_Base):
-    """The safe loader, remembering the tag each plain scalar resolves to (the
-    resolver runs in Python for every scalar; a safe loader has no path
-    resolvers, so a plain scalar's tag depends on its text alone)."""
+    """The safe loader without its resolver: PyYAML's C parser calls `resolve`
+    in Python for every node, a million calls for a nationwide inventory. Here
+    `resolve` is a C callable that answers one tag (str.format of a string
+    without fields ignores its arguments); _Builder resolves each plain scalar
+    itself, once per distinct text (a safe loader has no path resolvers, so a
+    plain scalar's tag depends on its text alone; a quoted one is a string)."""
 
-    def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit == (True, False):
-            tag = _PLAIN.get(value)
-            if tag is None:
-                if len(_PLAIN) > 200_000:
-                    _PLAIN.clear()
-                tag = _PLAIN[value] = super().resolve(kind, value, implicit)
-            return tag
-        return super().resolve(kind, value, implicit)
+    resolve = _UNRESOLVED.format
+
+
+def _plain_tag(value: str) -> str:
+    tag = _PLAIN.get(value)
+    if tag is None:
+        if len(_PLAIN) > 200_000:
+            _PLAIN.clear()
+        tag = _PLAIN[value] = _resolver.resolve(yaml.ScalarNode, value, (True, False))
+    return tag
 
 
 class LineDict(dict):
@@ -56,6 +62,19 @@ _Scalar, _Sequence = yaml.ScalarNode, yaml.SequenceNode
 _CONSTRUCTORS = _scalars.yaml_constructors
 
 
+def _mark_merges(node) -> bool:
+    """Tag the merge keys (plain `<<`) of a mapping node and of the mappings it merges, as the resolver
+    would have; whether it has any."""
+    found = False
+    for key_node, value_node in node.value:
+        if key_node.__class__ is _Scalar and not key_node.style and key_node.value == "<<":
+            key_node.tag, found = _MERGE, True
+            for merged in value_node.value if value_node.__class__ is _Sequence else [value_node]:
+                if merged.__class__ is yaml.MappingNode:
+                    _mark_merges(merged)
+    return found
+
+
 class _Builder:
     """Turns a composed node tree into LineDict/LineList/scalars.  Faster than
     PyYAML's generic constructor (no generators, strings taken as they are),
@@ -66,13 +85,16 @@ class _Builder:
         self.seen: dict[int, object] = {}  # aliases resolve to the same object
 
     def scalar(self, node):
-        if node.tag == _STR:
+        tag = node.tag
+        if tag == _UNRESOLVED:
+            tag = node.tag = _STR if node.style else _plain_tag(node.value)
+        if tag == _STR:
             return node.value
-        return _CONSTRUCTORS.get(node.tag, _scalars.construct_undefined)(_scalars, node)
+        return _CONSTRUCTORS.get(tag, _scalars.construct_undefined)(_scalars, node)
 
     def build(self, node):
         if node.__class__ is _Scalar:
-            return node.value if node.tag == _STR else self.scalar(node)
+            return self.scalar(node)
         known = self.seen.get(id(node))
         if known is not None:
             return known
@@ -85,12 +107,16 @@ class _Builder:
             return seq
         mapping = self.seen[id(node)] = LineDict.__new__(LineDict)
         mapping.line, mapping.lines = node.start_mark.line + 1, {}
-        if any(key_node.tag == _MERGE for key_node, _ in node.value):
+        merged = 0  # the leading entries that merge keys brought: the mapping's own keys override them
+        if _mark_merges(node):
+            own_count = sum(key_node.tag != _MERGE for key_node, _ in node.value)
             _scalars.flatten_mapping(node)
+            merged, own = len(node.value) - own_count, set()
         lines = mapping.lines
-        for key_node, value_node in node.value:
-            if key_node.__class__ is _Scalar and key_node.tag == _STR:
-                key = key_node.value
+        scalar = self.scalar
+        for i, (key_node, value_node) in enumerate(node.value):
+            if key_node.__class__ is _Scalar:
+                key = scalar(key_node)
             else:
                 key = build(key_node)
                 try:
@@ -98,11 +124,13 @@ class _Builder:
                 except TypeError:
                     self.duplicates.append((key_node.start_mark.line + 1, "a key must be a plain value, not a list or mapping"))
                     continue
-            if key in mapping:
+            if key in mapping and (not merged or key in own):
                 self.duplicates.append((key_node.start_mark.line + 1, f"duplicate key '{key}' (first at line {lines[key]})"))
                 continue
             mapping[key] = build(value_node)
             lines[key] = key_node.start_mark.line + 1
+            if merged and i >= merged:
+                own.add(key)
         return mapping
 
 

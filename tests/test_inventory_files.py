@@ -212,3 +212,34 @@ def test_cached_findings_equal_a_fresh_run_through_every_kind_of_edit(inv_dir):
     assert validate(inv_dir)[1] == validate(inv_dir, use_cache=False)[1]
     extra.unlink()
     assert validate(inv_dir)[1] == validate(inv_dir, use_cache=False)[1]
+
+
+def test_the_line_keeping_loader_reads_yaml_as_pyyaml_does():
+    """gbtt's loader resolves plain scalars itself (not PyYAML's resolver): same values as yaml.safe_load, for
+    every kind of scalar, quoting, block, flow, anchor and merge, and for every file of the real inventory."""
+    from gbtt.yamlload import load_text
+
+    doc = """\
+a: true
+b: [yes, No, off, ~, null, '', "", 5, 0x1f, 0o17, 1_000, -3.5e2, .inf, .nan, 2026-11-30, "5", '7', 10.52.0.1]
+c: |
+  5
+d: >
+  true
+e:
+f: &base {p: 1, q: [x, y]}
+g: {<<: *base, q: 2}
+h:
+  <<: [*base, {r: 3}]
+  s: "<<"
+"<<": quoted key, not a merge
+12: an int key
+2026-11-30 10:00:00: a timestamp key
+"""
+    value, duplicates = load_text(doc.encode())
+    expected = yaml.safe_load(doc)
+    assert duplicates == []
+    assert repr(value) == repr(expected)  # nan != nan: compared as text
+    for path in sorted(REAL.rglob("*.yml")):
+        if path.name != "vault.yml":
+            assert load_text(path.read_bytes())[0] == yaml.safe_load(path.read_text()), path
