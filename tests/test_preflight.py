@@ -136,7 +136,7 @@ def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
 
 
 def test_bench_preflight_quick(lab):
-    """The preflight benchmark's quick run: one room, then every room of the small lab."""
+    """The preflight benchmark's quick run: every room of the small lab."""
     out = run_quick("bench_preflight.py")
     assert re.search(r"^all 3 rooms: [\d.]+ s", out, re.M), out
     assert re.search(r"^call setup, first relay silent just before: median [\d.]+ s, max [\d.]+ s over 3 call", out,
