@@ -46,11 +46,11 @@ from sippy.UA import UA
 from . import sdp
 from .tiles import LAYOUTS
 from .janus_client import Janus, JanusError
+from .speakers import Speakers
+from .web import WebRooms
 
 STOP_GRACE_SECONDS = 0.5  # from SIGTERM to the exit: the rooms' BYEs sent, most answered
 PIN_SEPARATOR = "*"  # sip:<meeting number>*<PIN>@<domain> (gbtt.desired.components.conference)
-from .speakers import Speakers
-from .web import WebRooms
 
 log = logging.getLogger("gbtt-bridge")
 

@@ -97,7 +97,7 @@ def ensure(log=print) -> CacheStatus:
     Debian's archive directly (said once in the log)."""
     current = status()
     if current.running and _started_with() == _configuration():
-        warm(current.url)
+        warm(current.url, log)
         return current
     binary = shutil.which("apt-cacher-ng") or "/usr/sbin/apt-cacher-ng"
     if not Path(binary).exists():
@@ -118,7 +118,7 @@ def ensure(log=print) -> CacheStatus:
         if answers(current.url):
             (CACHE_DIR / CONFIG_MARK).write_text(_configuration())
             log(f"lab: package cache (apt-cacher-ng) started on port {PORT}, cache {CACHE_DIR}")
-            warm(current.url)
+            warm(current.url, log)
             return CacheStatus(True, current.url, CACHE_DIR, size(CACHE_DIR / "cache"), started=True)
         time.sleep(0.2)
     detail = (proc.stderr or proc.stdout).strip().splitlines()
@@ -126,18 +126,16 @@ def ensure(log=print) -> CacheStatus:
                    + (f": {detail[-1]}" if detail else f" (log: {CACHE_DIR / 'log'})"))
 
 
-def warm(url: str) -> list[str]:
+def warm(url: str, log=print) -> None:
     """The lab's indexes fetched through the cache, one after the other (the
-    hosts of a deploy then find them fresh). Returns those that failed: a
-    machine without Debian's archive still has a lab, its hosts fetch them."""
-    failed = []
+    hosts of a deploy then find them fresh). One that cannot be fetched is
+    said and left: a machine without Debian's archive still has a lab."""
     for index in INDEXES:
         try:
             with urllib.request.urlopen(f"{url}/{index}", timeout=30) as resp:
                 resp.read()
-        except (urllib.error.URLError, OSError):
-            failed.append(index)
-    return failed
+        except (urllib.error.URLError, OSError) as exc:
+            log(f"lab: the package cache could not fetch {index} ({exc}): the lab's hosts will")
 
 
 def _configuration() -> str:

@@ -34,7 +34,6 @@ from .image import ensure_image
 from .podman import LabError, containers, exists, podman
 
 
-
 @dataclass(frozen=True)
 class Profile:
     sites: tuple[str, ...] | None  # beside the centre's hosts; None: every site
