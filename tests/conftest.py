@@ -84,10 +84,10 @@ def deployed_lab(province_lab):
     return province_lab
 
 
-# Run last, in this order: test_molecule waits for the scenarios started in the background at the session's
-# start, so it comes after every other module that can overlap them; test_lab takes the lab down and up again,
-# after every module sharing it.
-LAST_MODULES = ("test_molecule.py", "test_lab.py")
+# Run last, in this order: test_lab takes the lab down and up again, after every module sharing it;
+# test_molecule waits for the scenarios started in the background at the session's start (below the lab's
+# tests in priority: tests/background.py), so it comes after every module that can overlap them.
+LAST_MODULES = ("test_lab.py", "test_molecule.py")
 
 
 def pytest_collection_modifyitems(items):

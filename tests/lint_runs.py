@@ -1,11 +1,13 @@
 """ansible-lint and yamllint over the repository, started in the background
 when a session selects tests/test_lint.py (conftest's pytest_collection_finish):
-ansible-lint takes most of a minute of one core, which the lab's tests overlap."""
+ansible-lint takes most of a minute of one core, which the lab's tests overlap
+(below them in priority: tests/background.py)."""
 from __future__ import annotations
 
 import os
 import subprocess
 
+import background
 from gbtt.paths import REPO
 
 BIN = REPO / ".venv" / "bin"
@@ -23,7 +25,8 @@ def start() -> None:
     env = dict(os.environ, NO_COLOR="1", PATH=f"{BIN}:{os.environ['PATH']}")
     for name, cmd in LINTERS.items():
         _runs[name] = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                       env=env, stdin=subprocess.DEVNULL)
+                                       env=env, stdin=subprocess.DEVNULL,
+                                       preexec_fn=background.lowest_priority)
 
 
 def result(name: str) -> tuple[int, str]:

@@ -1,7 +1,8 @@
 """Every role's molecule scenario, run in the background from the start of
 a session that selects tests/test_molecule.py (conftest's
 pytest_collection_finish), so that they overlap the lab modules that come
-before it; test_molecule waits for them. The scenarios have their own
+before it, below them in priority (tests/background.py); test_molecule,
+the session's last module, waits for them. The scenarios have their own
 containers on podman's default network: they share nothing with the lab but
 the base image and the package cache, both made ready before they start."""
 from __future__ import annotations
@@ -10,21 +11,23 @@ import os
 import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import background
 from gbtt.lab import aptcache, wheelhouse
 from gbtt.lab.image import ensure_image
 from gbtt.lab.podman import podman
 from gbtt.paths import LAB_DIR, REPO
 
 SCENARIOS = sorted(p.parent.parent.parent.name for p in (REPO / "roles").glob("*/molecule/default/molecule.yml"))
-PARALLEL = 3  # on 2 cores, beside the lab's own tests
+PARALLEL = 4  # on 2 cores, in what the lab's own tests leave of them
 _runs: dict[str, Future] = {}
 
 
 def run_scenario(role: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1",
-               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
+               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}", MOLECULE_PODMAN_EXECUTABLE=str(background.PODMAN))
     return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL)  # Ansible refuses a stdin another process made non-blocking
+                          stdin=subprocess.DEVNULL,  # Ansible refuses a stdin another process made non-blocking
+                          preexec_fn=background.lowest_priority)
 
 
 def start() -> None:

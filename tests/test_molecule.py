@@ -1,7 +1,8 @@
 """Every role with a molecule scenario passes it: the lab's image, podman
 driver, systemd, converge, idempotence, testinfra verify. The scenarios run
-in the background from the session's start (tests/molecule_runs.py), three
-at a time; this module waits for them."""
+in the background from the session's start (tests/molecule_runs.py), four
+at a time, below the lab's tests in priority; this module, the session's
+last, waits for them."""
 from __future__ import annotations
 
 import re
