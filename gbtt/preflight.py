@@ -38,8 +38,9 @@ def meeting_rooms(inventory: Path, meeting_id: str) -> list[str]:
 
 
 def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str] | None = None,
-         media_seconds: float = 4.0) -> tuple[str, dict]:
-    """The registrar host to run from, and what the agent there needs."""
+         media_seconds: float = 4.0) -> list[tuple[str, dict]]:
+    """The registrar hosts to run from, in the order tried (each has its probe), and what the agent
+    on each needs."""
     inv = load_valid(inventory)
     addr = (lambda a: lab_address(inv, a)) if fleet.lab else (lambda a: a)
     registrars = fleet.with_role("sip_registrar")
@@ -63,34 +64,41 @@ def plan(inventory: Path, fleet: Fleet, sites: list[str] | None, rooms: list[str
     def ng_port(host_name):
         return host_knobs(inventory, host_name, "media_relay")["rtpengine_ng_port"]
 
-    probe = registrars[0].name
-    return probe, {
+    return [(probe.name, {
+        "registrar": [addr(probe.address), host_knobs(inventory, probe.name, "sip_registrar")["kamailio_sip_port"]],
         "domain": inv.province["sip_domain"],
-        "auth_fail_limit": host_knobs(inventory, probe, "sip_registrar")["kamailio_auth_fail_limit"],
-        "slot_ports": [s["ctrl_port"] for s in slots(host_knobs(inventory, probe, "preflight_probe"))],
+        "auth_fail_limit": host_knobs(inventory, probe.name, "sip_registrar")["kamailio_auth_fail_limit"],
+        "slot_ports": [s["ctrl_port"] for s in slots(host_knobs(inventory, probe.name, "preflight_probe"))],
         "relays": [[addr(h.address), ng_port(h.name)] for h in fleet.with_role("media_relay")] or
                   [[addr(h["address"]), ng_port(hid)] for hid, h in inv.hosts.items() if h["role"] == "media_relay"],
         "media_seconds": media_seconds, "rtcp_grace": 8.0, "answer_timeout": 10.0,
         "rooms": selected, **LIMITS,
-    }
+    }) for probe in registrars]
 
 
 def preflight(inventory: Path, lab: bool = True, sites: list[str] | None = None, rooms: list[str] | None = None,
               out_dir: Path | None = None) -> tuple[list[dict], Path | None, float]:
     fleet = Fleet(inventory, lab)
-    probe_host, agent_plan = plan(inventory, fleet, sites, rooms)
     started = time.monotonic()
-    try:
-        results = run_probe(fleet.remote(probe_host), "preflight",
-                            base64.b64encode(json.dumps(agent_plan).encode()).decode(), modules=("rtpengine", "baresip", "sip"))
-    except Exception as exc:  # the probe host itself is the trouble: every room fails with that cause
-        cause = f"the probe on {probe_host} could not run: {str(exc).strip().splitlines()[-1][:160]}"
+    passed_over = []  # registrars whose probe could not run, or whose Kamailio did not answer it
+    for probe_host, agent_plan in plan(inventory, fleet, sites, rooms):
+        try:
+            results = run_probe(fleet.remote(probe_host), "preflight", base64.b64encode(
+                json.dumps(agent_plan).encode()).decode(), modules=("rtpengine", "baresip", "sip"))
+            if isinstance(results, list):
+                break
+            why = results.get("registrar", "no answer")  # the agent's own registrar is down: the next one's probe
+        except Exception as exc:
+            why = f"the probe could not run: {str(exc).strip().splitlines()[-1][:160]}"
+        passed_over.append({"host": probe_host, "why": why})
+    else:  # no registrar to run from: every room fails with that cause
+        cause = "; ".join(f"{p['host']}: {p['why']}" for p in passed_over)
         results = [{"room": r["id"], "site": r["site"], "profile": r["profile"], "ok": False, "cause": cause,
                     "checks": []} for r in agent_plan["rooms"]]
     elapsed = time.monotonic() - started
     report = write_report(out_dir, "preflight", lab, inventory,
-                          {"probe_host": probe_host, "seconds": round(elapsed, 1), "rooms": results}) \
-        if out_dir else None
+                          {"probe_host": probe_host, "passed_over": passed_over, "seconds": round(elapsed, 1),
+                           "rooms": results}) if out_dir else None
     return results, report, elapsed
 
 

@@ -56,19 +56,27 @@ def lab_copy(tmp_path, source):
 
 
 ROOMS = ("an-lao-pc", "quy-nhon-pc", "vp-ubnd-pc")  # the small lab's room systems
+REGISTRARS = ("mcu-sip-01", "mcu-sip-02")  # every room registers with both
+
+
+def on_every_registrar(lab, command: str) -> None:
+    """`command` on each registrar's host (a room's failed authentications count at each)."""
+    for registrar in REGISTRARS:
+        remote(lab, registrar).run(command)
 
 
 def registered(lab, rooms=ROOMS, seconds: float = 30) -> None:
-    """Every room bound at the registrar. Kamailio keeps its bindings in memory: after a restart a room
-    is unreachable until it registers again (baresip_register_interval), so a room not bound is made to
-    register now (its baresip restarted)."""
+    """Every room bound at every registrar. Kamailio keeps its bindings in memory: after a restart a room
+    is unreachable through it until it registers again (baresip_register_interval), so a room not bound
+    is made to register now (its baresip restarted)."""
     import time
 
-    sip = remote(lab, "mcu-sip-01")
+    registrars = [remote(lab, r) for r in REGISTRARS]
     kicked = set()
     deadline = time.monotonic() + seconds
     while True:
-        missing = [r for r in rooms if "Contact" not in sip.run(f"kamcmd ul.lookup location {r}").stdout]
+        missing = [r for r in rooms for sip in registrars
+                   if "Contact" not in sip.run(f"kamcmd ul.lookup location {r}").stdout]
         if not missing:
             return
         assert time.monotonic() < deadline, f"not registered: {missing}"

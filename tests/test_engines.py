@@ -35,7 +35,7 @@ from gbtt.lab.podman import podman
 from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
-HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-relay-02", "mcu-turn-01", "mcu-bridge-01"]  # the central MCU: group `central`
+HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-sip-02", "mcu-relay-01", "mcu-relay-02", "mcu-turn-01", "mcu-bridge-01"]  # the central MCU: group `central`
 PROBE_FROM = "quy-nhon-pc"  # SIP comes from a bridge room
 DEPLOYED = "/etc/ssh/sshd_config.d/gbtt.conf"  # written by the first deploy of any host (component common)
 
@@ -194,7 +194,7 @@ def test_whole_lab_deployed_then_audit_all_ok(deployed_lab, tmp_path):
     assert pyinfra_changes(p.stdout + p.stderr) == 0, (p.stdout + p.stderr)[-4000:]
     proc = subprocess.run([str(BIN / "gbtt"), "audit", "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert re.search(r"^\d+ check\(s\) on 10 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\d+ check\(s\) on 11 host\(s\): \d+ OK, 0 failed$", proc.stdout, re.M), proc.stdout
 
 
 def test_the_other_engine_changes_nothing_on_rooms_and_routers(deployed_lab):

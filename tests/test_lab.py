@@ -22,7 +22,7 @@ from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
 
-SMALL = {"mcu-conf-01", "mcu-sip-01", "mcu-relay-01", "mcu-relay-02", "mcu-turn-01", "mcu-bridge-01", "vp-ubnd-pc", "quy-nhon-pc", "an-lao-pc", "r-an-lao"}
+SMALL = {"mcu-conf-01", "mcu-sip-01", "mcu-sip-02", "mcu-relay-01", "mcu-relay-02", "mcu-turn-01", "mcu-bridge-01", "vp-ubnd-pc", "quy-nhon-pc", "an-lao-pc", "r-an-lao"}
 VENV_BIN = REPO / ".venv" / "bin"
 
 
@@ -91,7 +91,7 @@ def test_ansible_lab_groups_by_role_and_site(lab):
                           capture_output=True, text=True, cwd=REPO,
                           stdin=subprocess.DEVNULL)
     data = json.loads(proc.stdout)
-    assert data["sip_registrar"]["hosts"] == ["mcu-sip-01"]
+    assert data["sip_registrar"]["hosts"] == ["mcu-sip-01", "mcu-sip-02"]
     assert set(data["site_an_lao"]["hosts"]) == {"an-lao-pc", "r-an-lao"}
     address = data["_meta"]["hostvars"]["mcu-sip-01"]["ansible_host"]
     if isinstance(address, dict):  # ansible-core 2.19 marks inventory values as unsafe in --list

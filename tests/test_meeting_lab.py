@@ -11,10 +11,12 @@ the room that speaks takes the large tile (its level, measured by the
 bridge); a room that is not registered fails the rehearsal with its cause
 while the others pass. Faults: a room that hangs up mid-meeting is called
 again while the others go on; the bridge's service restarts and calls every
-room of the running meeting again; a wrong PIN is refused."""
+room of the running meeting again; with the first registrar down it calls
+through the second; a wrong PIN is refused."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -26,11 +28,12 @@ from gbtt.cli import main
 from gbtt.desired.components.conference import meeting_room_id, room_pin
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
 from gbtt.inventory import load
-from gbtt.meeting import ask_ok, run as meeting
+from gbtt.meeting import MeetingError, ask_ok, run as meeting
 from gbtt.meetings import meetings, now_utc
 from gbtt.checks import run_probe
 from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse
 from gbtt.lab.browser import open_browser
+from gbtt.hostinventory import lab_state
 from gbtt.remote import Fleet
 from labtools import ROOMS, registered, remote
 
@@ -216,6 +219,39 @@ def test_a_room_that_hangs_up_mid_meeting_is_called_again_while_the_others_go_on
         meeting(REAL, True, "end", booking, None, tmp_path)
 
 
+def test_with_the_first_registrar_down_the_bridge_calls_every_room_through_the_second(lab, upcoming, tmp_path):
+    """Art. 7.3.c: the first registrar's Kamailio stopped, the bridge's calls get no answer from it within
+    `multipoint_bridge_registrar_timeout_seconds` and go through the second, where every room is
+    registered too; the rooms meet as usual."""
+    booking, number = upcoming
+    first, second = remote(lab, "mcu-sip-01"), lab_state(lab.state_dir)["hosts"]["mcu-sip-02"]
+    remote(lab, "mcu-bridge-01").check_output("systemctl restart gbtt-bridge")  # it starts on the first registrar
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            legs(number)
+            break
+        except MeetingError:  # not listening yet
+            assert time.monotonic() < deadline, "the bridge did not come back"
+            time.sleep(0.5)
+    first.check_output("systemctl stop kamailio")
+    try:
+        meeting(REAL, True, "start", booking, None, tmp_path)
+        try:
+            wait_connected(number, ROOMS, 20)
+            assert {legs(number)[r]["via"] for r in ROOMS} == {f"{second}:5060"}, legs(number)
+            time.sleep(1.5)
+            heard = levels(lab, "an-lao-pc")
+            assert heard["vp-ubnd-pc"] >= HEAR_DB and heard["quy-nhon-pc"] >= HEAR_DB, heard
+        finally:
+            meeting(REAL, True, "end", booking, None, tmp_path)
+        log = remote(lab, "mcu-bridge-01").check_output("journalctl -u gbtt-bridge --since -2min --no-pager -o cat")
+        assert f"calls go through {second}:5060 from now on" in log, log[-2000:]
+    finally:
+        first.check_output("systemctl start kamailio")
+    registered(lab)  # its bindings went with it
+
+
 def test_the_bridge_restarts_and_calls_every_room_of_the_running_meeting_again(lab, upcoming, tmp_path):
     booking, number = upcoming
     meeting(REAL, True, "start", booking, None, tmp_path)
@@ -322,3 +358,5 @@ def test_bench_bridge_quick(lab):
     """The benchmark runs (figures printed, not asserted)."""
     out = run_quick("bench_bridge.py")
     assert "rehearsal of every room:" in out and "Janus CPU" in out, out
+    assert re.search(r"^the bridge's registrar stopped: every room joined through the other in [\d.]+ s", out, re.M), out
+    registered(lab)

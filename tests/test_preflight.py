@@ -17,7 +17,7 @@ from gbtt.cli import main
 from gbtt.desired.model import host_knobs
 from gbtt.hostinventory import lab_state
 from gbtt.preflight import preflight
-from labtools import ansible, registered, remote
+from labtools import ansible, on_every_registrar, registered, remote
 
 pytestmark = pytest.mark.lab
 ROOMS = {"vp-ubnd-pc": ("hd720", "opus", "H264"), "quy-nhon-pc": ("hd720", "opus", "H264"),
@@ -94,7 +94,7 @@ def test_wrong_password_in_a_room(lab, tmp_path):
     finally:
         if fixed is None or fixed.returncode:  # the room's password not yet restored by the deploy above
             ansible("--limit", "quy-nhon-pc", "--tags", "room_pc")
-        sip.run(f"kamcmd htable.delete authfail {address}")
+        on_every_registrar(lab, f"kamcmd htable.delete authfail {address}")
         registered(lab, ["quy-nhon-pc"])
     assert_passes(run(sites=["quy-nhon"])["quy-nhon-pc"])
 
@@ -133,6 +133,24 @@ def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
         second.check_output("systemctl start rtpengine-daemon")
     for r in run().values():
         assert_passes(r)
+
+
+def test_a_stopped_registrar_leaves_the_check_to_the_other(lab, tmp_path):
+    """Art. 7.3.c: with the first registrar's Kamailio stopped, the probe beside the second one checks every
+    room (each registered with both), and the report says which registrar was passed over and why."""
+    first = remote(lab, "mcu-sip-01")
+    first.check_output("systemctl stop kamailio")
+    try:
+        assert main(["preflight", "--out", str(tmp_path)]) == 0
+        report = json.loads(next(tmp_path.glob("preflight-lab-*.json")).read_text())
+        assert report["probe_host"] == "mcu-sip-02", report
+        [passed_over] = report["passed_over"]
+        assert passed_over["host"] == "mcu-sip-01" and "does not answer" in passed_over["why"], passed_over
+        for r in report["rooms"]:
+            assert_passes(r)
+    finally:
+        first.check_output("systemctl start kamailio")
+    registered(lab)  # its bindings went with it
 
 
 def test_bench_preflight_quick(lab):

@@ -20,7 +20,7 @@ def test_render_masks_every_secret(tmp_path):
               *derived_secrets(load(REAL), secrets)]  # the rooms' PINs and secrets, the admin keys
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     # every Linux host of the province, the 10 vendor site routers and the Cisco codec
-    assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 33
+    assert len({p.relative_to(tmp_path).parts[0] for p in files}) == 34
     # the CA's key and the hosts' keys (gbtt/pki.py): their base64 lines never appear either
     keys = [secrets["pki_ca_key"]] + [f.content for h in ("mcu-sip-01", "mcu-conf-01", "mcu-turn-01")
                                       for c in host_state(REAL, h).components.values() for f in c.files

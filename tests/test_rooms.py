@@ -1,6 +1,6 @@
 """The bridge rooms' SIP systems and the central probe as the model renders
 them, parsed back and compared with the inventory: each room's codecs and
-rates are its profile's, it registers with every registrar, answers the
+rates are its profile's, it registers with each registrar, answers the
 probe only; the probe's slots never share a port."""
 from __future__ import annotations
 
@@ -68,6 +68,10 @@ def test_room_follows_its_profile_and_registers_with_every_registrar(site, ep):
     assert params["answermode"] == "auto"
     registrars = [h["address"] for h in INV.hosts.values() if h["role"] == "sip_registrar"]
     assert params["outbound"] == f'"sip:{registrars[0]}:5060;transport=udp"'
+    # registered through each registrar (SIP Outbound: a flow each, the room's instance id read before its account)
+    assert params["outbound2"] == f'"sip:{registrars[1]}:5060;transport=udp"' and params["sipnat"] == "outbound"
+    assert conf["module_tmp"] == ["uuid.so", "account.so"]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", f["/etc/gbtt/baresip/uuid"])
     assert params["auth_pass"] == INV.secrets()["sip_passwords"][ep["id"]]
     contacts = [ln for ln in f["/etc/gbtt/baresip/contacts"].splitlines() if not ln.startswith("#")]
     probe = role_defaults("preflight_probe")["probe_sip_user"]
@@ -165,6 +169,10 @@ def test_probe_slots_never_share_a_port_and_offer_every_profile_codec():
     assert not {int(p) + d for p in sip for d in (0, 1)} & {5060, 5061}
     modules = set(configs[0]["module"])
     assert {"opus.so", "g722.so", "avcodec.so", "vp8.so"} <= modules
+    # its calls through the Kamailio beside it only (each registrar's host has its own probe)
+    _, params = account(next(f.content for f in state.files if f.path.endswith("/accounts")))
+    assert params["outbound"] == f'"sip:{INV.hosts["mcu-sip-01"]["address"]}:5060;transport=udp"'
+    assert "outbound2" not in params and "sipnat" not in params and configs[0]["module_tmp"] == ["account.so"]
 
 
 def test_registrar_accepts_the_probe():

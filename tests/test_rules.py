@@ -209,9 +209,11 @@ def test_central_hosts_at_the_centre(inv_dir):
 
 def test_the_redundancy_the_centre_declares(inv_dir):
     text = (inv_dir / "hosts.yml").read_text(encoding="utf-8")
-    (inv_dir / "hosts.yml").write_text(text[:text.index("# Art. 7.3.c")], encoding="utf-8")  # the second relay gone
+    (inv_dir / "hosts.yml").write_text(text[:text.index("# Art. 7.3.c")], encoding="utf-8")  # the second relay and registrar gone
     assert lines(inv_dir) == ["centre.yml:14 centre.redundancy.media_relay: the centre keeps 2 'media_relay' hosts so "
-                              "that one can fail (Art. 7.3.c), hosts.yml has 1: mcu-relay-01"]
+                              "that one can fail (Art. 7.3.c), hosts.yml has 1: mcu-relay-01",
+                              "centre.yml:15 centre.redundancy.sip_registrar: the centre keeps 2 'sip_registrar' hosts so "
+                              "that one can fail (Art. 7.3.c), hosts.yml has 1: mcu-sip-01"]
 
 
 def test_sites_reach_the_centre(inv_dir):

@@ -19,7 +19,10 @@ The centre keeps its rooms connected: while a meeting runs (from `start` to
 `end`, kept in the state file, so a restarted bridge carries on), a room
 whose call ends without the engineer dropping it (it hung up, its link
 failed) is called again every `redial_seconds` for up to `redial_for_seconds`;
-after a restart every room of every running meeting is called again so. A
+after a restart every room of every running meeting is called again so. The
+bridge calls through the first registrar of its list; one that sends no answer
+at all within `registrar_timeout` seconds is left for the next, and the room
+called through that one at once (Art. 7.3.c: the centre keeps two). A
 bridge that systemd stops (a restart, a deploy) hangs up every call first,
 so that the rooms are free when it calls again; after a crash the rooms' old
 calls end on their own RTP timeout, and the bridge calls until they answer."""
@@ -72,6 +75,9 @@ class Leg:
         self.connected: float | None = None
         self.reason = ""
         self.lost: float | None = None  # when the room was lost, while the bridge calls it again
+        self.registrar: int | None = None  # the registrar a dial-out went through (its index), shown as `via`
+        self.via: str | None = None
+        self.tried = 0  # registrars tried for this call
 
     def joined(self) -> None:
         self.state, self.connected = "connected", time.time()
@@ -81,7 +87,7 @@ class Leg:
             getattr(self.ua, "cId", None) is not None else {}
         return {"room": self.room, "display": self.display, "direction": self.direction, "state": self.state,
                 "codec": self.codec, "participant": self.participant, "since": round(self.since, 3),
-                "connected": round(self.connected, 3) if self.connected else None, "reason": self.reason, **sip,
+                "connected": round(self.connected, 3) if self.connected else None, "reason": self.reason, "via": self.via, **sip,
                 **(self.video.row() if self.video is not None else {})}
 
 
@@ -94,6 +100,16 @@ class MediaRefused(Exception):
     def __init__(self, code: int, reason: str):
         super().__init__(reason)
         self.status = (code, reason)
+
+
+class DialUA(UA):
+    """sippy's UA for the bridge's calls, telling a registrar that sent nothing at all back within
+    `no_reply_time` (its host or Kamailio down) from one that answered, even with a refusal."""
+    unanswered = False
+
+    def no_reply_expires(self):
+        self.unanswered = True
+        super().no_reply_expires()
 
 
 class DialOut(CCEventTry):
@@ -123,6 +139,7 @@ class Bridge:
         redial = config.get("redial", {})
         self.redial_seconds, self.redial_for = redial.get("seconds", 3), redial.get("for_seconds", 120)
         self.stopping = False
+        self.registrar = 0  # the registrar the bridge calls through: its index in the configuration's list
 
     # -- the meetings running, kept across restarts ---------------------------------------
     def load_state(self) -> None:
@@ -403,7 +420,9 @@ class Bridge:
         leg = next((leg for leg in self.legs.values() if leg.ua is ua), None)
         if leg is None:
             return
-        if isinstance(event, CCEventPreConnect) and leg.direction == "out":
+        if isinstance(event, CCEventDisconnect) and getattr(leg.ua, "unanswered", False) and leg.state == "calling":
+            self.registrar_silent(leg)
+        elif isinstance(event, CCEventPreConnect) and leg.direction == "out":
             self.answered(leg, event)
         elif isinstance(event, CCEventConnect) and leg.direction == "out" and leg.state != "connected":
             self.hang_up(leg, "the room answered without an offer")
@@ -413,20 +432,39 @@ class Bridge:
             self.leave(leg, reason)
 
     # -- the bridge calls the rooms (Art. 2.3) ---------------------------------------
-    def dial(self, number: str, room: dict) -> Leg:
+    def dial(self, number: str, room: dict, tried: int = 0) -> Leg:
         """An INVITE without an offer: the room offers in its 200 OK, the bridge answers in the ACK
-        (RFC 3261 13.2.1), once Janus has the room's address (Janus 1.1.2 takes it at join only)."""
+        (RFC 3261 13.2.1), once Janus has the room's address (Janus 1.1.2 takes it at join only).
+        Through the registrar in use; while another is left to try, this one must answer at once."""
         meeting = self.meetings[number]
         leg = Leg(number, room["id"], room["name"], "out")
         self.legs[(number, room["id"])] = leg
         sip = self.cfg["sip"]
-        leg.ua = UA(self.sip, event_cb=self.dialog_event, username=sip["user"], password=sip["password"],
-                    nh_address=(sip["registrar"], sip["registrar_port"]))
+        registrars = sip["registrars"]
+        address, port = registrars[self.registrar]
+        leg.registrar, leg.via, leg.tried = self.registrar, f"{address}:{port}", tried + 1
+        leg.ua = DialUA(self.sip, event_cb=self.dialog_event, username=sip["user"], password=sip["password"],
+                        nh_address=(address, port))
+        if leg.tried < len(registrars):
+            leg.ua.no_reply_time = sip["registrar_timeout"]
         event = DialOut((None, sip["user"], room["id"], None, None, meeting["title"][:60]))
         event.domain = sip["domain"]
         leg.ua.recvEvent(event)
         log.info("%s %s: calling", number, room["id"])
         return leg
+
+    def registrar_silent(self, leg: Leg) -> None:
+        """No answer at all from the registrar a call went through: the calls go through the next one from
+        now on (Art. 7.3.c), and this room is called through it at once."""
+        registrars = self.cfg["sip"]["registrars"]
+        if self.registrar == leg.registrar:
+            self.registrar = (leg.registrar + 1) % len(registrars)
+            log.warning("registrar %s sent no answer in %g s: calls go through %s:%d from now on", leg.via,
+                        self.cfg["sip"]["registrar_timeout"], *registrars[self.registrar])
+        leg.state, leg.reason = "ended", f"registrar {leg.via} did not answer"
+        if self.legs.get((leg.meeting, leg.room)) is leg:
+            room = next(r for r in self.meetings[leg.meeting]["rooms"] if r["id"] == leg.room)
+            self.dial(leg.meeting, room, tried=leg.tried).lost = leg.lost
 
     def answered(self, leg: Leg, event) -> None:
         body = event.getData()[2]

@@ -11,6 +11,10 @@ For each room, with at most one call per slot at a time:
 5. the codecs negotiated, loss and jitter; then hang up.
 
     python3 preflight.py PLAN_BASE64      # prints a JSON list, one result per room
+
+It first asks the Kamailio beside it (an OPTIONS): when that one does not
+answer, it prints {"registrar": why} instead, and `gbtt preflight` runs the
+probe of the next registrar (Art. 7.3.c: the centre keeps two).
 """
 
 import base64
@@ -175,7 +179,7 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
     elif failed_authentications(room["address"]) >= plan.get("auth_fail_limit", 10**9):
         fail("registered", f"not registered: the registrar refuses {room['address']} after "
                            f"{failed_authentications(room['address'])} failed authentications (a wrong SIP password?); "
-                           f"once the password is right: kamcmd htable.delete authfail {room['address']}")
+                           f"once the password is right: kamcmd htable.delete authfail {room['address']} (on each registrar)")
     else:
         fail("registered", "not registered: check the room's SIP password or the site router's ACL")
 
@@ -265,7 +269,22 @@ def room_check(room: dict, plan: dict, slot: Slot) -> dict:
     return result
 
 
-def run(plan: dict) -> list[dict]:
+def registrar_down(plan: dict) -> str | None:
+    """Why the Kamailio beside this probe cannot carry the calls (it does not answer an OPTIONS), or None."""
+    address, port = plan["registrar"]
+    try:
+        sip_options(address, port, "udp")
+        return None
+    except (OSError, TimeoutError, ValueError) as exc:
+        return f"its registrar {address}:{port} does not answer ({type(exc).__name__}: {exc})"
+
+
+def run(plan: dict) -> list[dict] | dict:
+    """One result per room; or {"registrar": why} when this host's registrar is down (`gbtt preflight`
+    then runs the probe of the next registrar)."""
+    down = registrar_down(plan)
+    if down:
+        return {"registrar": down}
     slots: queue.Queue = queue.Queue()
     for port in plan["slot_ports"]:
         slots.put(port)

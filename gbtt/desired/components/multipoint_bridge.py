@@ -108,13 +108,14 @@ def _janus_room(ctx, number: int) -> dict:
 
 def build(ctx) -> ComponentState:
     knobs = ctx.defaults("multipoint_bridge")
-    registrar = ctx.hosts_with_role("sip_registrar")[0]
+    sip_port = ctx.defaults("sip_registrar")["kamailio_sip_port"]
     conference = ctx.hosts_with_role("conference")[0]
     config = {
         "sip": {"address": ctx.address, "port": knobs["multipoint_bridge_sip_port"],
                 "domain": ctx.inv.province["sip_domain"], "user": bridge_user(ctx.inv),
-                "password": ctx.secrets["bridge_sip_password"], "registrar": ctx.addr(registrar.address),
-                "registrar_port": ctx.defaults("sip_registrar")["kamailio_sip_port"]},
+                "password": ctx.secrets["bridge_sip_password"],
+                "registrars": [[ctx.addr(h.address), sip_port] for h in ctx.hosts_with_role("sip_registrar")],
+                "registrar_timeout": knobs["multipoint_bridge_registrar_timeout_seconds"]},
         "janus": {"url": f"https://{ctx.addr(conference.address)}:{ctx.defaults('conference')['janus_https_port']}/janus",
                   "api_secret": ctx.secrets["janus_api_secret"], "cafile": CA_FILE,
                   # the composed picture into the meetings' VideoRooms (gbtt_bridge.web)

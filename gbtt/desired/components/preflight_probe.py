@@ -36,7 +36,8 @@ def build(ctx) -> ComponentState:
     domain = ctx.inv.province["sip_domain"]
     account = ctx.render("preflight_probe/accounts.j2", user=knobs["probe_sip_user"], domain=domain,
                          password=ctx.secrets["probe_sip_password"],
-                         outbound=outbound_params(ctx, registrar["kamailio_sip_port"]))
+                         # its calls through the Kamailio beside it (each registrar's host has its probe)
+                         outbound=outbound_params(ctx, registrar["kamailio_sip_port"], [ctx.address]))
     files = [FileSpec("/etc/systemd/system/gbtt-probe@.service",
                       ctx.render("preflight_probe/gbtt-probe@.service.j2", user=USER, config_dir=CONFIG_DIR),
                       restart=["daemon-reload", *units])]

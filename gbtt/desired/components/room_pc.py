@@ -6,6 +6,8 @@ camera and microphone are real devices in production and generated ones in
 the lab."""
 from __future__ import annotations
 
+import uuid
+
 from ...codecs import CODECS
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .media_relay import tos
@@ -80,11 +82,19 @@ def device_modules(devices: dict) -> list[str]:
     return sorted({v.split(",")[0] for v in devices.values()})
 
 
-def outbound_params(ctx, port: int) -> str:
-    """baresip's `outbound`, `outbound2` … parameters: every SIP registrar of the model."""
-    registrars = [ctx.addr(h.address) for h in ctx.hosts_with_role("sip_registrar")]
+def outbound_params(ctx, port: int, registrars: list[str] | None = None) -> str:
+    """baresip's `outbound`, `outbound2` … parameters: every SIP registrar of the model, or the addresses
+    given. baresip calls through the first; with more than one it registers through each (SIP Outbound,
+    RFC 5626: `sipnat=outbound`, which needs the instance id of `instance_uuid`)."""
+    registrars = registrars or [ctx.addr(h.address) for h in ctx.hosts_with_role("sip_registrar")]
     names = ["outbound"] + [f"outbound{n}" for n in range(2, len(registrars) + 1)]
-    return ";".join(f'{name}="sip:{a}:{port};transport=udp"' for name, a in zip(names, registrars))
+    return ";".join([f'{name}="sip:{a}:{port};transport=udp"' for name, a in zip(names, registrars)] +
+                    (["sipnat=outbound"] if len(registrars) > 1 else []))
+
+
+def instance_uuid(inv, room: str) -> str:
+    """The room system's SIP instance id (RFC 5626 +sip.instance), the same on every deploy."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sip:{room}@{inv.province['sip_domain']}"))
 
 
 def endpoint(ctx) -> dict:
@@ -106,7 +116,8 @@ def build(ctx) -> ComponentState:
                    "audio_alert": "aubridge,alert"}
     domain = ctx.inv.province["sip_domain"]
     restart = ["gbtt-baresip"]
-    config = ctx.render("room_pc/baresip.config.j2", component="room_pc",
+    outbound = outbound_params(ctx, registrar["kamailio_sip_port"])
+    config = ctx.render("room_pc/baresip.config.j2", component="room_pc", sip_outbound="sipnat=outbound" in outbound,
                         purpose=f"the SIP room system of {ctx.inv.sites[ctx.host.site]['name']}, profile {ep['profile']}",
                         address=ctx.address, sip_port=knobs["baresip_sip_port"], max_calls=1, devices=devices,
                         opus_kbps=audio["kbps"] if audio["codec"] == "opus" else None, video=video,
@@ -119,7 +130,7 @@ def build(ctx) -> ComponentState:
     accounts = ctx.render("room_pc/accounts.j2", user=ep["id"], domain=domain, profile=ep["profile"],
                           password=ctx.secrets["sip_passwords"][ep["id"]],
                           regint=knobs["baresip_register_interval"],
-                          outbound=outbound_params(ctx, registrar["kamailio_sip_port"]),
+                          outbound=outbound,
                           audio_codec=CODECS[audio["codec"]].baresip, video_codec=CODECS[video["codec"]].baresip)
     packages = sorted({"baresip-core", CODECS[audio["codec"]].baresip_package, CODECS[video["codec"]].baresip_package})
     packages += [] if ctx.lab else ["baresip-x11"]
@@ -130,6 +141,7 @@ def build(ctx) -> ComponentState:
         files=[
             FileSpec(f"{CONFIG_DIR}/accounts", accounts, mode="0640", group=USER, secret=True, restart=restart),
             FileSpec(f"{CONFIG_DIR}/config", config, restart=restart),
+            FileSpec(f"{CONFIG_DIR}/uuid", instance_uuid(ctx.inv, ep["id"]), restart=restart),
             FileSpec(f"{CONFIG_DIR}/contacts",
                      ctx.render("room_pc/contacts.j2", probe_user=probe["probe_sip_user"], domain=domain,
                                 bridge_user=bridge_user(ctx.inv) if ctx.hosts_with_role("multipoint_bridge") else None,
