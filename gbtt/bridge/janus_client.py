@@ -110,8 +110,13 @@ class Janus:
         return reply["data"]["id"]
 
     def detach(self, handle: int) -> None:
+        """The handle let go, in a thread of its own: nobody needs Janus's answer, and the bridge's SIP loop,
+        where calls end, must not wait on a Janus slowed down (a meeting's `end` lets go of every room's)."""
+        threading.Thread(target=self._detach, args=(self.session, handle), name="janus-detach", daemon=True).start()
+
+    def _detach(self, session: int, handle: int) -> None:
         try:
-            self._post(f"/{self.session}/{handle}", {"janus": "detach"})
+            self._post(f"/{session}/{handle}", {"janus": "detach"})
         except (OSError, JanusError) as exc:
             log.warning("detach %s: %s", handle, exc)
 
