@@ -84,12 +84,10 @@ def device_modules(devices: dict) -> list[str]:
 
 def outbound_params(ctx, port: int, registrars: list[str] | None = None) -> str:
     """baresip's `outbound`, `outbound2` … parameters: every SIP registrar of the model, or the addresses
-    given. baresip calls through the first; with more than one it registers through each (SIP Outbound,
-    RFC 5626: `sipnat=outbound`, which needs the instance id of `instance_uuid`)."""
+    given. baresip calls through the first."""
     registrars = registrars or [ctx.addr(h.address) for h in ctx.hosts_with_role("sip_registrar")]
     names = ["outbound"] + [f"outbound{n}" for n in range(2, len(registrars) + 1)]
-    return ";".join([f'{name}="sip:{a}:{port};transport=udp"' for name, a in zip(names, registrars)] +
-                    (["sipnat=outbound"] if len(registrars) > 1 else []))
+    return ";".join(f'{name}="sip:{a}:{port};transport=udp"' for name, a in zip(names, registrars))
 
 
 def instance_uuid(inv, room: str) -> str:
@@ -116,8 +114,11 @@ def build(ctx) -> ComponentState:
                    "audio_alert": "aubridge,alert"}
     domain = ctx.inv.province["sip_domain"]
     restart = ["gbtt-baresip"]
-    outbound = outbound_params(ctx, registrar["kamailio_sip_port"])
-    config = ctx.render("room_pc/baresip.config.j2", component="room_pc", sip_outbound="sipnat=outbound" in outbound,
+    # with more than one registrar the room registers through each: SIP Outbound (RFC 5626), which needs
+    # the instance id of `instance_uuid`
+    flows = len(ctx.hosts_with_role("sip_registrar")) > 1
+    outbound = outbound_params(ctx, registrar["kamailio_sip_port"]) + (";sipnat=outbound" if flows else "")
+    config = ctx.render("room_pc/baresip.config.j2", component="room_pc", sip_outbound=flows,
                         purpose=f"the SIP room system of {ctx.inv.sites[ctx.host.site]['name']}, profile {ep['profile']}",
                         address=ctx.address, sip_port=knobs["baresip_sip_port"], max_calls=1, devices=devices,
                         opus_kbps=audio["kbps"] if audio["codec"] == "opus" else None, video=video,
