@@ -10,6 +10,9 @@ import testinfra
 from gbtt.paths import REPO
 
 BIN = REPO / ".venv" / "bin"
+# A deploy the tests run that has not ended in this time is killed and fails its test (the slowest, pyinfra's
+# fresh deploy of the seven central hosts, takes about 4 minutes in a CI run).
+DEPLOY_SECONDS = 1200
 
 
 def remote(lab, name):
@@ -18,7 +21,8 @@ def remote(lab, name):
 
 def ansible(*args, inventory="lab/ansible.gbtt.yml", env=None):
     return subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "playbooks/site.yml", *args],
-                          capture_output=True, text=True, cwd=REPO, env=env, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                          timeout=DEPLOY_SECONDS)
 
 
 def recap(out: str, host: str) -> dict:
@@ -30,7 +34,8 @@ def recap(out: str, host: str) -> dict:
 def pyinfra(*args, inventory=REPO / "lab" / "pyinfra.py", env=None):
     yes = [] if "--dry" in args else ["-y"]  # -y would skip the change detection that --dry prints
     return subprocess.run([str(BIN / "pyinfra"), *yes, str(inventory), str(REPO / "deploys" / "site.py"), *args],
-                          capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL, env=env)
+                          capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL, env=env,
+                          timeout=DEPLOY_SECONDS)
 
 
 def pyinfra_changes(out: str) -> int:

@@ -27,7 +27,7 @@ def run_scenario(role: str) -> subprocess.CompletedProcess:
                PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}", MOLECULE_PODMAN_EXECUTABLE=str(background.PODMAN))
     return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env,
                           stdin=subprocess.DEVNULL,  # Ansible refuses a stdin another process made non-blocking
-                          preexec_fn=background.lowest_priority)
+                          preexec_fn=background.lowest_priority, timeout=1500)
 
 
 def start() -> None:

@@ -31,7 +31,7 @@ from gbtt.checks.turn import check_turn
 from gbtt.desired import host_state
 from gbtt.hostinventory import lab_state
 from gbtt.lab import lab as L
-from gbtt.lab.podman import podman
+from gbtt.lab.podman import containers, podman
 from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
@@ -210,6 +210,30 @@ def test_the_other_engine_changes_nothing_on_rooms_and_routers(deployed_lab):
     out = p.stdout + p.stderr
     assert p.returncode == 0 and all(re.search(rf"\[{h}\]\s+Connected", out) for h in others), out[-4000:]
     assert pyinfra_changes(out) == 0, out[-4000:]
+
+
+def test_no_host_fetched_the_package_indexes_during_its_deploy(deployed_lab):
+    """Every host of the provisioned lab installed its packages from the
+    indexes its image carries (lab/image.recipe): in the package cache's log
+    the lab's addresses fetched packages, and no index, since the lab's
+    containers were made (hosts refreshing indexes together through it lost
+    one of them for good)."""
+    import ipaddress
+
+    from gbtt.lab import aptcache
+
+    assert aptcache.status().running
+    since = min(int(c["Created"]) for c in containers(deployed_lab.label))
+    lab_net = ipaddress.ip_network("198.18.0.0/15")
+    fetched = {"dists": [], "pool": []}
+    for line in (aptcache.CACHE_DIR / "log" / "apt-cacher.log").read_text().splitlines():
+        when, direction, _size, client, path = line.split("|")[:5]
+        if int(when) >= since and direction == "O" and ipaddress.ip_address(client) in lab_net:
+            kind = "dists" if "/dists/" in path else "pool" if "/pool/" in path else None
+            if kind:
+                fetched[kind].append(f"{client} {path}")
+    assert fetched["pool"], "no package went through the cache: its log is not where the lab's hosts are seen"
+    assert fetched["dists"] == []
 
 
 def test_engines_refuse_an_invalid_inventory(tmp_path):

@@ -30,11 +30,6 @@ REPORT = "acng-report.html"
 CONFIG_MARK = "configuration.sha256"  # in CACHE_DIR: the hash of the configuration the running cache started with
 WHEELS_PATH = "gbtt-pip"  # its LocalDirs: the lab's Python packages (gbtt.lab.wheelhouse)
 START_SECONDS = 10
-# The indexes of the lab image's sources (mmdebstrap's defaults for lab/image.recipe's suite), fetched
-# through the cache whenever it is ensured (see FreshIndexMaxAge in lab/apt-cache/acng.conf).
-INDEXES = ("deb.debian.org/debian/dists/bookworm/InRelease",
-           "deb.debian.org/debian/dists/bookworm-updates/InRelease",
-           "security.debian.org/debian-security/dists/bookworm-security/InRelease")
 
 
 @dataclass
@@ -92,12 +87,11 @@ def status() -> CacheStatus:
 
 def ensure(log=print) -> CacheStatus:
     """The cache, started if nothing answers on its port (or restarted if it
-    runs with another configuration), its indexes fresh. Without
+    runs with another configuration). Without
     apt-cacher-ng on the machine the lab still works: containers then go to
     Debian's archive directly (said once in the log)."""
     current = status()
     if current.running and _started_with() == _configuration():
-        warm(current.url, log)
         return current
     binary = shutil.which("apt-cacher-ng") or "/usr/sbin/apt-cacher-ng"
     if not Path(binary).exists():
@@ -118,24 +112,11 @@ def ensure(log=print) -> CacheStatus:
         if answers(current.url):
             (CACHE_DIR / CONFIG_MARK).write_text(_configuration())
             log(f"lab: package cache (apt-cacher-ng) started on port {PORT}, cache {CACHE_DIR}")
-            warm(current.url, log)
             return CacheStatus(True, current.url, CACHE_DIR, size(CACHE_DIR / "cache"), started=True)
         time.sleep(0.2)
     detail = (proc.stderr or proc.stdout).strip().splitlines()
     raise LabError(f"apt-cacher-ng did not answer on port {PORT} within {START_SECONDS} s"
                    + (f": {detail[-1]}" if detail else f" (log: {CACHE_DIR / 'log'})"))
-
-
-def warm(url: str, log=print) -> None:
-    """The lab's indexes fetched through the cache, one after the other (the
-    hosts of a deploy then find them fresh). One that cannot be fetched is
-    said and left: a machine without Debian's archive still has a lab."""
-    for index in INDEXES:
-        try:
-            with urllib.request.urlopen(f"{url}/{index}", timeout=30) as resp:
-                resp.read()
-        except (urllib.error.URLError, OSError) as exc:
-            log(f"lab: the package cache could not fetch {index} ({exc}): the lab's hosts will")
 
 
 def _configuration() -> str:

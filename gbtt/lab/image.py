@@ -1,5 +1,7 @@
 """The lab's base image, built locally from lab/image.recipe with mmdebstrap
-and `podman import`; rebuilt only when the recipe changes (its hash is the tag)."""
+and `podman import`; rebuilt when the recipe changes (its hash is the tag) and
+when the package indexes it carries are MAX_AGE_HOURS old (the recipe says why
+it keeps them)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from ..paths import LAB_DIR
@@ -17,6 +20,9 @@ from .podman import LabError, exists, podman
 RECIPE = LAB_DIR / "image.recipe"
 REPOSITORY = "localhost/gbtt-base"
 LATEST = f"{REPOSITORY}:latest"  # what molecule scenarios name; always the current recipe's image
+# Deploys update apt when its last update is a day old (cache_valid_time / cache_time 86400): an image this
+# old is built again before a lab or scenario starts from it, so no host of a fresh lab refreshes indexes.
+MAX_AGE_HOURS = 12
 
 
 def parse_recipe(text: str) -> dict:
@@ -52,6 +58,8 @@ def tag() -> str:
 
 def mmdebstrap_command(recipe: dict, target: Path) -> list[str]:
     cmd = ["mmdebstrap", f"--variant={recipe['variant']}", "--include=" + ",".join(recipe["packages"].split())]
+    if recipe.get("skip"):
+        cmd.append(f"--skip={recipe['skip']}")
     for src, dest in copied_files(recipe):
         cmd.append(f"--customize-hook=copy-in {shlex.quote(str(src))} {shlex.quote(dest)}")
     for step in recipe["customize"]:
@@ -60,12 +68,21 @@ def mmdebstrap_command(recipe: dict, target: Path) -> list[str]:
     return cmd
 
 
+def age_hours(name: str) -> float:
+    created = podman("image", "inspect", "--format", "{{.Created.Unix}}", name).stdout.strip()
+    return (time.time() - int(created)) / 3600
+
+
 def ensure_image(log=print) -> str:
-    """The base image's tag, building it first if this recipe has none yet."""
+    """The base image's tag, building it first if this recipe has none yet or its indexes are old."""
     name = tag()
+    old = None
     if exists("image", name):
-        podman("tag", name, LATEST)
-        return name
+        if age_hours(name) < MAX_AGE_HOURS:
+            podman("tag", name, LATEST)
+            return name
+        old = podman("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
+        log(f"lab: the base image's package indexes are {MAX_AGE_HOURS} h old or more: building it again")
     if shutil.which("mmdebstrap") is None:
         raise LabError("mmdebstrap is not installed: run scripts/setup.sh")
     recipe = parse_recipe(RECIPE.read_text())
@@ -74,11 +91,13 @@ def ensure_image(log=print) -> str:
         tar = Path(tmp) / "base.tar"
         # the build's own downloads go through the package cache too, when it runs
         env = dict(os.environ, http_proxy=proxy) if (proxy := aptcache.local_url()) else None
-        proc = subprocess.run(mmdebstrap_command(recipe, tar), capture_output=True, text=True, env=env)
+        proc = subprocess.run(mmdebstrap_command(recipe, tar), capture_output=True, text=True, env=env, timeout=1200)
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
             raise LabError("mmdebstrap failed: " + " | ".join(tail))
         podman("import", "--change", 'CMD ["/sbin/init"]', "--change", "LABEL gbtt.recipe=" + name.split(":")[1],
                str(tar), name)
     podman("tag", name, LATEST)
+    if old:  # kept while containers still run from it
+        podman("rmi", old, check=False)
     return name
