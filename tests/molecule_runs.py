@@ -24,7 +24,10 @@ _runs: dict[str, Future] = {}
 
 def run_scenario(role: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CONTAINERS_CONF=str(LAB_DIR / "containers.conf"), ANSIBLE_FORCE_COLOR="0", NO_COLOR="1",
-               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}", MOLECULE_PODMAN_EXECUTABLE=str(background.PODMAN))
+               PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}", MOLECULE_PODMAN_EXECUTABLE=str(background.PODMAN),
+               # Mitogen's first interpreter in an instance this far down in priority answered later than Ansible's
+               # default 10 s while the lab's first deploy filled both cores ("Connection timed out", 2 of 8 scenarios)
+               ANSIBLE_TIMEOUT="180")
     return subprocess.run(["molecule", "test"], cwd=REPO / "roles" / role, capture_output=True, text=True, env=env,
                           stdin=subprocess.DEVNULL,  # Ansible refuses a stdin another process made non-blocking
                           preexec_fn=background.lowest_priority, timeout=1500)
