@@ -31,7 +31,7 @@ from gbtt.checks.turn import check_turn
 from gbtt.desired import host_state
 from gbtt.hostinventory import lab_state
 from gbtt.lab import lab as L
-from gbtt.lab.podman import containers, podman
+from gbtt.lab.podman import containers, podman, remove_container
 from gbtt.paths import REPO
 
 pytestmark = pytest.mark.lab
@@ -50,7 +50,7 @@ def fresh(lab, hosts):
     just brought up, as in CI, where recreating them would only cost time)."""
     deployed = [h for h in hosts if podman("exec", lab.container(h), "test", "-e", DEPLOYED, check=False).returncode == 0]
     for host in deployed:
-        podman("rm", "-f", "-t", "1", lab.container(host))
+        remove_container(lab.container(host), stop_seconds=1)
     if deployed:
         L.up(lab, "small", log=lambda *_: None)
 

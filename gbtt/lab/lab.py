@@ -31,7 +31,7 @@ from ..inventory import default_inventory
 from ..validate import load_valid
 from . import aptcache, wheelhouse
 from .image import ensure_image
-from .podman import LabError, containers, exists, podman
+from .podman import LabError, containers, exists, podman, remove_container
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
     spec = hashlib.sha256("\0".join([*args, key_id(lab)]).encode()).hexdigest()[:16]
     found = current.get(name)
     if found and found.get("Labels", {}).get("gbtt.spec") != spec:
-        podman("rm", "-f", "-t", "2", name)  # made by an older recipe, another checkout or other settings
+        remove_container(name)  # made by an older recipe, another checkout or other settings
         found = None
     if found:
         if found.get("State") != "running":
@@ -234,7 +234,7 @@ def ensure_ntp_source(lab: Lab, image: str, current: dict, hosts: list[LabHost])
             return "started"
         return "running"
     if found:
-        podman("rm", "-f", "-t", "1", name)
+        remove_container(name, stop_seconds=1)
     podman("run", "-d", "--name", name, "--label", lab.label, "--label", f"gbtt.spec={spec}", *args)
     return "created"
 
@@ -340,7 +340,7 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
     wanted = {lab.container(h.name) for h in hosts} | {lab.container(NTP_SOURCE)}
     for name in sorted(set(current) - wanted):
         log(f"lab: removing {name} (not in profile '{profile}')")
-        podman("rm", "-f", "-t", "2", name)
+        remove_container(name)
     failed = []
     for h in hosts:
         try:
@@ -424,7 +424,7 @@ def down(lab: Lab, log=print) -> int:
     for netns in leftover_namespaces(lab):  # a lab browser's, left by a run that was killed
         stop_network(netns, "")
     for c in containers(lab.label):
-        podman("rm", "-f", "-t", "2", c["Names"][0])
+        remove_container(c["Names"][0])
         removed += 1
     if exists("network", lab.network):
         podman("network", "rm", lab.network)

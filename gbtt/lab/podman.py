@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 from ..paths import LAB_DIR
 
@@ -28,6 +29,19 @@ def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.C
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise LabError(f"podman {' '.join(args[:2])} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
     return proc
+
+
+def remove_container(name: str, stop_seconds: int = 2, attempts: int = 4) -> None:
+    """A container removed, stopped first (killed after `stop_seconds`) if it runs. On a loaded machine
+    its processes can take longer to die than podman waits after the kill ("given PIDs did not die
+    within timeout", a CI run of 2026-12-01): asked again, a little later each time."""
+    for attempt in range(attempts):
+        proc = podman("rm", "-f", "-t", str(stop_seconds), name, check=False)
+        if proc.returncode == 0 or not exists("container", name):
+            return
+        time.sleep(2 * (attempt + 1))
+    detail = (proc.stderr or proc.stdout).strip().splitlines() or [f"exit {proc.returncode}"]
+    raise LabError(f"podman rm {name} failed {attempts} times: {detail[-1]}")
 
 
 def exists(kind: str, name: str) -> bool:
