@@ -217,6 +217,8 @@ def _rehearse(inventory: Path, inv, fleet: Fleet, lab: bool, meeting: str | None
         res["heard_by"] = heard_by[res["room"]]
         if res["ok"] and lab and len(joined) > 1 and not res["heard_by"]:
             res["ok"], res["cause"] = False, "the bridge receives nothing from it: its audio source or its uplink"
+        elif res.get("missing") and len(res["missing"]) < len(res["hears"]):
+            res["cause"] = missing_cause(res, heard_by)
     elapsed = time.monotonic() - t0
     report = write_report(out_dir, "rehearsal", lab, inventory, {
         "meeting": meeting or "all", "number": number, "elapsed_s": round(elapsed, 2),
@@ -273,6 +275,19 @@ def _result(room: dict, leg: dict | None, measured: dict, tones: dict, joined: l
         res["cause"] = picture_fault(res["picture"])
         res["ok"] = not res["cause"]
     return res
+
+
+def missing_cause(res: dict, heard_by: dict) -> str:
+    """Why a room misses some of the others, from what the rest heard: rooms that nobody else hears
+    do not reach the bridge; rooms the others hear reach it, and the sound this room receives is at fault."""
+    unheard = [m for m in res["missing"] if not heard_by[m]]
+    if unheard:
+        return f"does not hear {', '.join(res['missing'])}: {', '.join(unheard)} reach no room (their audio " \
+               "does not reach the bridge)"
+    levels = sorted(res["hears"].values())
+    return (f"does not hear {', '.join(res['missing'])}, whom the other rooms hear: the sound it receives is weak "
+            f"or has gaps (it hears the others at {levels[len(levels) // 2]} dB, median): the mix towards it, its "
+            "downlink or its own decoding")
 
 
 def picture_fault(picture: dict) -> str:
