@@ -217,7 +217,7 @@ def _rehearse(inventory: Path, inv, fleet: Fleet, lab: bool, meeting: str | None
         res["heard_by"] = heard_by[res["room"]]
         if res["ok"] and lab and len(joined) > 1 and not res["heard_by"]:
             res["ok"], res["cause"] = False, "the bridge receives nothing from it: its audio source or its uplink"
-        elif res.get("missing") and len(res["missing"]) < len(res["hears"]):
+        elif res.get("missing") and not res["cause"]:
             res["cause"] = missing_cause(res, heard_by)
     elapsed = time.monotonic() - t0
     report = write_report(out_dir, "rehearsal", lab, inventory, {
@@ -267,10 +267,11 @@ def _result(room: dict, leg: dict | None, measured: dict, tones: dict, joined: l
                       "tile": leg.get("video_tile")}
     if res["own_db"] >= OWN_DB:
         res["cause"] = f"hears itself at {res['own_db']} dB: the mix is not mix-minus (or an echo)"
+    elif len(missing) == len(res["hears"]) > 0:
+        res["cause"] = f"does not hear {', '.join(missing)}: no audio from the bridge (the relay or the firewall " \
+                       "towards the room)"
     elif missing:
-        res["cause"] = (f"does not hear {', '.join(missing)}: " +
-                        ("no audio from the bridge (the relay or the firewall towards the room)"
-                         if len(missing) == len(res["hears"]) else "those rooms' audio does not reach the bridge"))
+        pass  # not ok; the cause comes from what the other rooms heard (missing_cause, once all are measured)
     else:
         res["cause"] = picture_fault(res["picture"])
         res["ok"] = not res["cause"]

@@ -11,6 +11,7 @@ Then the services answer their protocols, check and dry runs show a change
 without making it, and the checks catch a file edited by hand."""
 from __future__ import annotations
 
+import ipaddress
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -218,8 +219,6 @@ def test_no_host_fetched_the_package_indexes_during_its_deploy(deployed_lab):
     the lab's addresses fetched packages, and no index, since the lab's
     containers were made (hosts refreshing indexes together through it lost
     one of them for good)."""
-    import ipaddress
-
     from gbtt.lab import aptcache
 
     assert aptcache.status().running

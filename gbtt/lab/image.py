@@ -68,20 +68,16 @@ def mmdebstrap_command(recipe: dict, target: Path) -> list[str]:
     return cmd
 
 
-def age_hours(name: str) -> float:
-    created = podman("image", "inspect", "--format", "{{.Created.Unix}}", name).stdout.strip()
-    return (time.time() - int(created)) / 3600
-
-
 def ensure_image(log=print) -> str:
     """The base image's tag, building it first if this recipe has none yet or its indexes are old."""
     name = tag()
     old = None
     if exists("image", name):
-        if age_hours(name) < MAX_AGE_HOURS:
+        created, image_id = podman("image", "inspect", "--format", "{{.Created.Unix}} {{.Id}}", name).stdout.split()
+        if time.time() - int(created) < MAX_AGE_HOURS * 3600:
             podman("tag", name, LATEST)
             return name
-        old = podman("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
+        old = image_id
         log(f"lab: the base image's package indexes are {MAX_AGE_HOURS} h old or more: building it again")
     if shutil.which("mmdebstrap") is None:
         raise LabError("mmdebstrap is not installed: run scripts/setup.sh")
