@@ -30,11 +30,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 stamp=.venv/.gbtt-installed
-if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+bridge=gbtt/bridge/requirements.txt  # the bridge's own, hash-pinned: its tests import it (sippy)
+if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] \
+   || [ "$bridge" -nt "$stamp" ]; then
   echo "setup: python virtualenv in .venv (log: .venv/setup.log)"
   /usr/bin/python3 -m venv .venv
   if ! { .venv/bin/pip install -c constraints.txt --upgrade pip \
-       && .venv/bin/pip install -c constraints.txt -e '.[test]'; } > .venv/setup.log 2>&1; then
+       && .venv/bin/pip install -c constraints.txt -e '.[test]' \
+       && .venv/bin/pip install --require-hashes -r "$bridge"; } > .venv/setup.log 2>&1; then
     tail -30 .venv/setup.log >&2
     echo "setup: pip install failed (full log: .venv/setup.log)" >&2
     exit 1

@@ -182,3 +182,83 @@ def test_the_floor_goes_to_the_room_that_speaks_and_stays_while_it_speaks():
     assert s.talking == set()
     s.forget("a")
     assert s.speaker is None and s.state("a")["level_db"] == -127.0
+
+
+def test_ending_a_meeting_answers_at_once_and_lets_its_media_go_afterwards():
+    """`end` runs in the bridge's SIP loop, where the engineer's answer waits: the rooms' BYEs go and the
+    meeting is over there; stopping the sound pipelines, the compositor and the browsers' Janus side (slow on
+    a loaded host: over 30 s once in CI) comes after, in a thread, and misses nothing."""
+    import threading
+
+    from sippy.CCEvents import CCEventDisconnect
+
+    from gbtt.bridge.service import Bridge, Leg
+    from gbtt.bridge.web import WebRooms
+
+    number, release, closed = "5226120708002", threading.Event(), []
+    video = {"codec": "VP8", "width": 640, "height": 360, "fps": 15}
+    config = {"meetings": {number: {"title": "Giao ban", "start": "", "end": "", "room": 4242, "secret": "s",
+                                    "rooms": [{"id": r, "name": r, "video": video} for r in ("an-lao-pc", "quy-nhon-pc")],
+                                    "web_rooms": [{"id": "vp-ubnd-web", "name": "VP UBND", "video": video}]}},
+              "janus": {"url": "http://127.0.0.1:9/janus", "api_secret": "x", "address": "127.0.0.1",
+                        "remote_ports": [20000, 20010]}}
+
+    class Janus:  # what the bridge asked of Janus
+        def __init__(self):
+            self.asked, self.detached = [], []
+
+        def request(self, handle, body):
+            self.asked.append((handle, body["request"], body.get("id")))
+            return {}
+
+        def detach(self, handle):
+            self.detached.append(handle)
+
+    class Voice:  # a sound pipeline that stops only when the test lets it
+        def __init__(self, room):
+            self.room = room
+
+        def close(self):
+            release.wait(10)
+            closed.append(self.room)
+
+    class Composer:
+        legs = {}
+
+        def close(self):
+            closed.append("compositor")
+
+    class UA:
+        def __init__(self):
+            self.events = []
+
+        def recvEvent(self, event):  # noqa: N802 (sippy's name)
+            self.events.append(event)
+
+    bridge = Bridge(config)
+    bridge.janus = Janus()
+    bridge.started.add(number)
+    for handle, room in enumerate(("an-lao-pc", "quy-nhon-pc"), 1):
+        leg = bridge.legs[(number, room)] = Leg(number, room, room, "out")
+        leg.ua, leg.voice, leg.handle = UA(), Voice(room), handle
+        leg.joined()
+    bridge.composers[number] = Composer()
+    web = bridge.web[number] = WebRooms(bridge, number)
+    web.handles = {"videoroom": 11, "audiobridge": 12}
+    web.present = {"vp-ubnd-web": {"audio": 21, "publisher": 22, "since": 0}}
+
+    assert bridge.command({"verb": "end", "meeting": number}) == {"ended": ["an-lao-pc", "quy-nhon-pc", "vp-ubnd-web"]}
+    assert closed == []  # answered while the first pipeline still stops
+    legs = [bridge.legs[(number, r)] for r in ("an-lao-pc", "quy-nhon-pc")]
+    assert all(leg.state == "ended" and leg.reason == "the meeting was ended" for leg in legs)
+    assert all([type(e) for e in leg.ua.events] == [CCEventDisconnect] for leg in legs)  # the BYE, once
+    assert number not in bridge.started and number not in bridge.composers and number not in bridge.web
+    bridge.leave(legs[0], "hung up")  # the room's own BYE crossing the bridge's: nothing left to let go twice
+
+    release.set()
+    teardown = next(t for t in threading.enumerate() if t.name == f"end-{number}")
+    teardown.join(10)
+    assert not teardown.is_alive()
+    assert closed == ["an-lao-pc", "quy-nhon-pc", "compositor"]
+    assert (12, "kick", 21) in bridge.janus.asked and (11, "kick", 22) in bridge.janus.asked  # the browser
+    assert sorted(bridge.janus.detached) == [1, 2, 11, 12]

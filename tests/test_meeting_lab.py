@@ -28,11 +28,12 @@ from gbtt.cli import main
 from gbtt.desired.components.conference import meeting_room_id, room_pin
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone
 from gbtt.inventory import load
-from gbtt.meeting import MeetingError, ask_ok, run as meeting
+from gbtt.meeting import MeetingError, ask_ok, run as run_meeting
 from gbtt.meetings import meetings, now_utc
 from gbtt.checks import run_probe
 from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse
 from gbtt.lab.browser import open_browser
+from gbtt.lab.lab import open_lab
 from gbtt.hostinventory import lab_state
 from gbtt.remote import Fleet
 from labtools import ROOMS, registered, remote
@@ -41,6 +42,21 @@ pytestmark = pytest.mark.lab
 NO_LOG = Path("/nonexistent")  # `show` writes no log
 HARDWARE = ("vp-ubnd-codec", "quy-nhon-codec")
 WEB = "vp-ubnd-web"  # the small lab's WebRTC room PC
+
+
+def meeting(inventory, lab, verb, booking, room, log_dir):
+    """`gbtt meeting` as the engineer runs it; a bridge that does not answer has every thread's stack
+    (faulthandler, on SIGUSR1) put into the failure, from its journal."""
+    try:
+        return run_meeting(inventory, lab, verb, booking, room, log_dir)
+    except MeetingError as exc:
+        if "does not answer" not in str(exc):
+            raise
+        bridge = remote(open_lab(inventory), "mcu-bridge-01")
+        bridge.run("systemctl kill -s USR1 gbtt-bridge")
+        time.sleep(1)
+        journal = bridge.check_output("journalctl -u gbtt-bridge --since -90s --no-pager -o cat")
+        raise MeetingError(f"{exc}\n--- the bridge's journal, its threads' stacks last ---\n{journal[-12000:]}") from exc
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ so that the rooms are free when it calls again; after a crash the rooms' old
 calls end on their own RTP timeout, and the bridge calls until they answer."""
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
 import os
@@ -483,6 +484,48 @@ class Bridge:
             leg.ua.recvEvent(CCEventDisconnect())
         self.leave(leg, reason)
 
+    def end(self, number: str) -> list[str]:
+        """The meeting ends: its rooms' BYEs sent and its browsers told to go, here in the loop; its media
+        (the rooms' sound pipelines, the compositor, Janus's handles and forwards) torn down afterwards in a
+        thread of its own (`teardown`), which the engineer's answer does not wait for: GStreamer's pipelines
+        stopping and Janus's answers on a loaded host took over 30 s, the control client's patience."""
+        self.started.discard(number)
+        self.save_state()
+        self.layouts.pop(number, None)  # the next time, as booked
+        legs = [leg for leg in self.legs.values() if leg.meeting == number and leg.state != "ended"]
+        media = []
+        for leg in legs:
+            if leg.ua is not None:
+                leg.ua.recvEvent(CCEventDisconnect())
+            leg.state, leg.reason = "ended", "the meeting was ended"
+            media.append((leg.room, leg.voice, leg.handle))
+            leg.voice = leg.video = leg.handle = None  # the leg's own end (a BYE crossing ours) finds none
+        web = self.web.pop(number, None)
+        browsers = web.end() if web is not None else []
+        composer = self.composers.pop(number, None)  # a new start of the meeting composes afresh
+        self.speakers.pop(number, None)
+        threading.Thread(target=self.teardown, args=(number, media, web, composer), name=f"end-{number}",
+                         daemon=True).start()
+        ended = [leg.room for leg in legs] + browsers
+        log.info("%s: ended by the central engineer (%s)", number, ", ".join(ended) or "nobody in it")
+        return ended
+
+    def teardown(self, number: str, media: list, web, composer) -> None:
+        """An ended meeting's media let go (see `end`): the browsers kicked, each room's sound pipeline
+        stopped and Janus handle detached, the compositor stopped; how long it took in the log."""
+        began = time.monotonic()
+        if web is not None:
+            web.finish()
+        for room, voice, handle in media:
+            if voice is not None:
+                voice.close()
+            if handle is not None:
+                self.janus.detach(handle)
+        if composer is not None:
+            composer.close()
+        took = time.monotonic() - began
+        (log.warning if took > 5 else log.info)("%s: its media let go in %.1f s", number, took)
+
     # -- the central engineer's commands (Art. 7.5.a) --------------------------------
     def _leg(self, number: str, room: str) -> Leg:
         leg = self.legs.get((number, room))
@@ -573,19 +616,7 @@ class Bridge:
                 raise KeyError(f"meeting {number} has no picture (no room with video in it)")
             return {"picture": self.composers[number].snapshot()}
         if verb == "end":
-            ended = [leg.room for leg in self.legs.values() if leg.meeting == number and leg.state != "ended"]
-            for leg in list(self.legs.values()):
-                if leg.meeting == number and leg.state != "ended":
-                    self.hang_up(leg, "the meeting was ended")
-            if number in self.web:
-                web = self.web.pop(number)
-                ended += web.kick_all()
-                web.close()
-            self.started.discard(number)
-            self.save_state()
-            self.layouts.pop(number, None)  # the next time, as booked
-            log.info("%s: ended by the central engineer", number)
-            return {"ended": ended}
+            return {"ended": self.end(number)}
         raise KeyError(f"unknown command {verb!r}")
 
 
@@ -615,6 +646,8 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with open(argv[0], encoding="utf-8") as f:
         config = json.load(f)
+    # `systemctl kill -s USR1 gbtt-bridge`: every thread's stack in the journal (a bridge that seems stuck)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     bridge = Bridge(config)
     bridge.janus.start()
     if config.get("media_ports"):

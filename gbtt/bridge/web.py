@@ -52,29 +52,51 @@ class WebRooms:
         self.present: dict[str, dict] = {}  # room -> what Janus says of it: since, audio participant, publisher
         self.stopped = threading.Event()
         self.thread: threading.Thread | None = None
+        self.composer = None  # the meeting's compositor (gbtt_bridge.video.Composer), the bridge's
+        self.lock = threading.Lock()  # the end of the meeting against the thread taking the compositor
 
     # -- the meeting's life on the bridge ----------------------------------------------
     def open(self) -> None:
         if not self.rooms or self.thread is not None:
             return
         if self.bridge.ports is not None:
-            self.bridge.composer(self.number)  # made here, in the bridge's loop, before the thread adds to it
+            self._composer()  # made here, in the bridge's loop, before the thread adds to it
         self.thread = threading.Thread(target=self._run, name=f"web-{self.number}", daemon=True)
         self.thread.start()
 
-    def close(self) -> None:
-        self.stopped.set()
-        if self.thread is not None:
-            self.thread.join(10)
-        self._forget()  # the composed picture stays published, idle, for the meeting's next start
+    def end(self) -> list[str]:
+        """The meeting ends (in the bridge's loop, at once, before the bridge lets go of its compositor):
+        the thread told to stop; the browsers in it."""
+        with self.lock:
+            self.stopped.set()
+        return sorted(list(self.present))
 
-    def _forget(self) -> None:
-        """Nothing of this meeting's web side left on the bridge (Janus's handles and the composer's legs)."""
+    def _composer(self):
+        """The meeting's compositor while it runs; once it ended, the one it had (which the bridge closes
+        after this thread's last round), never a new one."""
+        with self.lock:
+            if not self.stopped.is_set():
+                self.composer = self.bridge.composer(self.number)
+            return self.composer
+
+    def finish(self) -> None:
+        """After `end`, away from the bridge's loop: the thread's last round awaited, every browser out of
+        Janus's rooms, the forwards and handles let go. The meeting's compositor is the bridge's to close,
+        with the composed picture's leg and the browsers' (the picture stays published in the VideoRoom,
+        idle, for the meeting's next start)."""
+        if self.thread is not None:
+            self.thread.join(60)
+        self.kick_all()
+        self._forget(composed=False)
+
+    def _forget(self, composed: bool = True) -> None:
+        """Nothing of this meeting's web side left on the bridge: Janus's handles and, unless the
+        compositor goes as a whole (`composed` False), the composer's legs."""
         for room in list(self.pictures):
-            self._drop_picture(room)
-        if self.canvas is not None:
+            self._drop_picture(room, composed)
+        if self.canvas is not None and composed:
             self.bridge.drop_video(self.number, CANVAS)
-            self.canvas = None
+        self.canvas = None
         for handle in self.handles.values():
             self.bridge.janus.detach(handle)
         self.handles.clear()
@@ -134,7 +156,10 @@ class WebRooms:
         if self.bridge.picture_ports.get(self.number) != target[1]:
             self.bridge.picture_ports[self.number] = target[1]
             self.bridge.save_state()
-        self.canvas = self.bridge.composer(self.number).add(CANVAS, video["codec"], OUT_PT, video, target,
+        composer = self._composer()
+        if composer is None:
+            return
+        self.canvas = composer.add(CANVAS, video["codec"], OUT_PT, video, target,
                                                             ssrc=REMOTE_SSRC)
         log.info("%s: the composed picture published in the VideoRoom (%s %dx%d, to %s:%d)", self.number,
                  video["codec"], video["width"], video["height"], target[0], target[1])
@@ -179,13 +204,14 @@ class WebRooms:
                         return self.address, 0, f.get("local_rtcp_port") or 0
             raise JanusError(f"rtp_forward of {room}: Janus lists no forwarder to port {port}")
 
-        if self.bridge.ports is None:
+        composer = self._composer() if self.bridge.ports is not None else None
+        if composer is None:
             return
-        entry["leg"] = self.bridge.composer(self.number).add(room, video["codec"], OUT_PT, video, forward, send=False)
+        entry["leg"] = composer.add(room, video["codec"], OUT_PT, video, forward, send=False)
         self.pictures[room] = entry
         log.info("%s %s: the browser's picture in (publisher %s)", self.number, room, publisher)
 
-    def _drop_picture(self, room: str) -> None:
+    def _drop_picture(self, room: str, composed: bool = True) -> None:
         entry = self.pictures.pop(room)
         if entry.get("stream_id") and room in self.present:
             try:
@@ -193,7 +219,8 @@ class WebRooms:
                            "stream_id": entry["stream_id"]})
             except (OSError, JanusError) as exc:
                 log.info("%s %s: stop forwarding: %s", self.number, room, exc)
-        self.bridge.drop_video(self.number, room)
+        if composed:
+            self.bridge.drop_video(self.number, room)
 
     # -- what the central engineer sees and does ------------------------------------------------
     def rows(self) -> list[dict]:
@@ -210,15 +237,13 @@ class WebRooms:
                         **(leg.row() if leg is not None else {})})
         return out
 
-    def kick_all(self) -> list[str]:
+    def kick_all(self) -> None:
         """The meeting ends: every browser out of its rooms."""
-        gone = sorted(self.present)
-        for room in gone:
+        for room in sorted(self.present):
             try:
                 self.moderate(room, "drop")
             except (OSError, JanusError) as exc:
                 log.warning("%s %s: %s", self.number, room, exc)
-        return gone
 
     def moderate(self, room: str, verb: str) -> None:
         """mute, unmute (its sound in the AudioBridge room) or drop (out of both rooms)."""
