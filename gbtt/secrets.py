@@ -12,7 +12,7 @@ from .vault import decrypt, encrypt
 from .yamlload import load_text
 
 SERVICE_SECRETS = {"turn_static_secret": 32, "janus_admin_secret": 24, "janus_api_secret": 24,
-                   "probe_sip_password": 18, "bridge_sip_password": 18}
+                   "probe_sip_password": 18, "bridge_sip_password": 18, "relay_redis_password": 24}
 SIP_PASSWORD_BYTES = 18
 
 

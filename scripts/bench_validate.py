@@ -102,13 +102,14 @@ def generate(root: Path, rooms: int) -> None:
     for r in range(3):
         hosts[f"relay-0{r + 1}"] = {"role": "media_relay", "site": "ttdl", "address": f"10.1.255.{21 + r}",
                                     "platform": "debian-12",
-                                    "media_relay": {"rtp_ports": {"min": 10000, "max": 39999}, "max_sessions": 10000}}
+                                    "media_relay": {"rtp_ports": {"min": 10000, "max": 39999}, "max_sessions": 10000,
+                                                    "media_address": f"10.1.255.{121 + r}"}}
     dump("hosts.yml", hosts)
     network = yaml.safe_load((real / "network.yml").read_text())
     network.update({"management_subnet": str(mgmt), "devices": devices, "links": links})
     dump("network.yml", network)
     secrets = {"sip_passwords": passwords, "probe_sip_password": "p" * 24, "bridge_sip_password": "b" * 24, "turn_static_secret": "s" * 32, "janus_admin_secret": "a" * 24,
-               "janus_api_secret": "b" * 24, "pki_ca_key": new_ca_key()}
+               "janus_api_secret": "b" * 24, "relay_redis_password": "r" * 24, "pki_ca_key": new_ca_key()}
     (root / "vault.yml").write_bytes(encrypt(yaml.safe_dump(secrets).encode()))
 
 

@@ -173,3 +173,15 @@ def test_payload_types_told_apart_only_when_unambiguous():
     assert site_payload_types(INV, "an-lao") == {"audio": [9], "video": [100]}
     # hd720 on baresip: opus and H.264 share payload type 96, so only 97 (H.264) is told apart
     assert site_payload_types(INV, "quy-nhon") == {"audio": [], "video": [97]}
+
+
+def test_the_rooms_reach_the_relays_media_at_their_moving_media_addresses():
+    """The relays' calls are sent to their media addresses (which move to another relay with the calls when
+    one fails): the rooms' ACL opens the RTP range there, not at the relays' own addresses."""
+    relays = {h: spec for h, spec in INV.hosts.items() if spec["role"] == "media_relay"}
+    device = next(d for d, spec in DEVICES.items() if spec["site"] in INV.sites)
+    rtp = [(r.dest, r.ports) for r in policy(lambda a: a, INV, device, lab=False).acl if r.proto == "udp"]
+    for spec in relays.values():
+        ports = f"{spec['media_relay']['rtp_ports']['min']}-{spec['media_relay']['rtp_ports']['max']}"
+        assert (spec["media_relay"]["media_address"], ports) in rtp, rtp
+        assert (spec["address"], ports) not in rtp, rtp

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 
 import pytest
 
@@ -15,7 +17,11 @@ from benchtools import run_quick
 from conftest import BY_PYINFRA, REAL
 from gbtt.cli import main
 from gbtt.desired.model import host_knobs
-from gbtt.hostinventory import lab_state
+from gbtt.checks import run_probe
+from gbtt.hostinventory import lab_address, lab_state
+from gbtt.inventory import load
+from gbtt.lab import lab as L
+from gbtt.lab.podman import podman
 from gbtt.preflight import preflight
 from labtools import ansible, on_every_registrar, registered, remote
 
@@ -119,7 +125,7 @@ def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
     """Art. 7.3.c: with one of the two media relays stopped, every room's call is set up on the other;
     with both stopped, the registrar refuses calls with 503 and the preflight says why."""
     first, second = remote(lab, "mcu-relay-01"), remote(lab, "mcu-relay-02")
-    other = lab_state(lab.state_dir)["hosts"]["mcu-relay-02"]
+    other = lab_state(lab.state_dir)["hosts"]["mcu-relay-02"]  # the relay whose control knows the call
     first.check_output("systemctl stop rtpengine-daemon")
     try:
         for r in run().values():
@@ -133,6 +139,66 @@ def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
         second.check_output("systemctl start rtpengine-daemon")
     for r in run().values():
         assert_passes(r)
+
+
+def media_address(relay: str) -> str:
+    inv = load(REAL)
+    return lab_address(inv, inv.hosts[relay]["media_relay"]["media_address"])
+
+
+def test_a_call_in_progress_keeps_its_media_when_its_relay_dies(lab):
+    """Art. 7.3.c: a call on mcu-relay-01 (transcoded from G.711 u-law to A-law, 50 packets a second each
+    way, its two ends on the registrar's host) goes on when that relay's host dies (its container killed):
+    mcu-relay-02, which learnt the call from Redis, takes over the relay's media address (VRRP) and
+    relays and transcodes the call on, from the same address and ports. The gap is printed (`-s`)."""
+    hosts = lab_state(lab.state_dir)["hosts"]
+    ng = host_knobs(REAL, "mcu-relay-01", "media_relay")["rtpengine_ng_port"]
+    seconds, kill_at, result = 10.0, 4.0, {}
+    first, second = remote(lab, "mcu-relay-01"), remote(lab, "mcu-relay-02")
+    # wherever the media addresses are (a relay that comes back takes none back), mcu-relay-01 holds its
+    # own from here, and mcu-relay-02 stands by for both
+    for relay in (first, second):
+        relay.check_output("systemctl stop keepalived")
+    first.check_output("systemctl start keepalived")
+    holds = f"ip -o -4 addr show | grep -c -F -w -e {media_address('mcu-relay-01')} -e {media_address('mcu-relay-02')}"
+    deadline = time.monotonic() + 20
+    while first.run(holds).stdout.strip() != "2":
+        assert time.monotonic() < deadline, "mcu-relay-01 took no media address: " + first.check_output("ip -o -4 addr show")
+        time.sleep(0.2)
+    second.check_output("systemctl start keepalived")
+    time.sleep(3)  # its rtpengine checked twice (rise 2): the backup of both
+
+    def call():
+        result.update(run_probe(remote(lab, "mcu-sip-01"), "rtpengine", "call", hosts["mcu-relay-01"], ng,
+                                hosts["mcu-sip-01"], 40100, 40102, seconds))
+
+    talking = threading.Thread(target=call)
+    talking.start()
+    try:
+        time.sleep(kill_at)
+        podman("kill", lab.container("mcu-relay-01"))
+        talking.join(seconds + 30)
+        assert result.get("result") == "ok", result
+        assert result["relay"].split(":")[0] == media_address("mcu-relay-01"), result
+        assert result["payload_types"] == [8], result  # transcoded before and after: A-law only
+        assert result["last_second"] >= 45, result  # the call goes on, at its rate, after its relay died
+        assert kill_at - 1 < result["gap_at_s"] < kill_at + 2, result  # its one gap is the relay's death
+        print(f"\nmedia gap when the relay died mid-call: {result['max_gap_ms']} ms "
+              f"({result['sent'] - result['received']} of {result['sent']} packets lost)")
+    finally:
+        talking.join(seconds + 30)
+        resume_relay(lab)
+
+
+def resume_relay(lab) -> None:
+    """The killed relay's container started again (`gbtt lab up` resumes a damaged lab: its routes too),
+    its rtpengine answering; its media address stays with the other relay (nopreempt)."""
+    L.up(lab, "small", log=lambda *_: None)
+    host, ng = lab_state(lab.state_dir)["hosts"]["mcu-relay-01"], host_knobs(REAL, "mcu-relay-01", "media_relay")["rtpengine_ng_port"]
+    deadline = time.monotonic() + 60
+    while run_probe(remote(lab, "mcu-sip-01"), "rtpengine", "ping", host, ng).get("result") != "pong":
+        assert time.monotonic() < deadline, "mcu-relay-01's rtpengine does not answer after its restart"
+        time.sleep(1)
 
 
 def test_a_stopped_registrar_leaves_the_check_to_the_other(lab, tmp_path):

@@ -132,7 +132,7 @@ def test_central_services_must_exist(inv_dir):
 def test_sip_rooms_need_the_multipoint_bridge_large_enough_for_all_of_them(inv_dir):
     edit(inv_dir / "hosts.yml", "max_participants: 26", "max_participants: 12")
     assert lines(inv_dir) == [
-        "hosts.yml:39 hosts.mcu-bridge-01.multipoint_bridge.max_participants: 12 participants across all "
+        "hosts.yml:40 hosts.mcu-bridge-01.multipoint_bridge.max_participants: 12 participants across all "
         "'multipoint_bridge' hosts, 18 needed (participants: every SIP room system in a rehearsal of every room "
         "(gbtt rehearse --rooms all))"]
     hosts = yaml.safe_load((inv_dir / "hosts.yml").read_text())
@@ -158,9 +158,22 @@ def test_relay_port_capacity(inv_dir):
     ]
 
 
+def test_relays_of_several_need_media_addresses_of_their_own_in_the_centre(inv_dir):
+    edit(inv_dir / "hosts.yml", "    media_address: 10.52.0.113  # moves to mcu-relay-02 if this relay fails, with its calls' media\n", "")
+    edit(inv_dir / "hosts.yml", "media_address: 10.52.0.116", "media_address: 10.52.0.15")
+    assert lines(inv_dir) == [
+        "hosts.yml:22 hosts.mcu-relay-01.media_relay: a relay of several needs a media_address (an address of the "
+        "centre's subnet that no host has): another relay takes it over, with this relay's calls in progress, when it fails",
+        "hosts.yml:52 hosts.mcu-relay-02.media_relay.media_address: address 10.52.0.15 is already used by "
+        "hosts.mcu-bridge-01.address",
+    ]
+    edit(inv_dir / "hosts.yml", "media_address: 10.52.0.15", "media_address: 10.53.0.116")
+    assert any("media address 10.53.0.116 is outside its subnet 10.52.0.0/24" in line for line in lines(inv_dir))
+
+
 def test_port_range_order(inv_dir):
     edit(inv_dir / "hosts.yml", "relay_ports: {min: 49152, max: 49999}", "relay_ports: {min: 49999, max: 49152}")
-    assert lines(inv_dir) == ["hosts.yml:32 hosts.mcu-turn-01.turn.relay_ports.max: port range ends (49152) before it starts (49999)"]
+    assert lines(inv_dir) == ["hosts.yml:33 hosts.mcu-turn-01.turn.relay_ports.max: port range ends (49152) before it starts (49999)"]
 
 
 def test_role_needs_its_settings(inv_dir):

@@ -12,6 +12,8 @@ def ports_of(state) -> set[tuple[str, int]]:
     out = set()
     for comp in state.components.values():
         for p in comp.ports:
+            if not p.ports:  # a protocol without ports (VRRP): nothing listens
+                continue
             lo, _, hi = p.ports.partition("-")
             out.update((p.proto, n) for n in range(int(lo), int(hi or lo) + 1))
     return out | {("tcp", 22)}

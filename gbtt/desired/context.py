@@ -67,6 +67,9 @@ class HostContext:
         }
         for role in ("conference", "sip_registrar", "media_relay", "turn", "multipoint_bridge"):
             sets[role] = [f"{self.addr(h.address)}/32" for h in self.hosts_with_role(role)]
+        # the relays' media comes from their moving media addresses too
+        sets["media_relay"] += [f"{self.addr(a)}/32" for h in self.hosts_with_role("media_relay")
+                                if (a := self.inv.hosts[h.name].get("media_relay", {}).get("media_address"))]
         return sets
 
     # -- everything else --------------------------------------------------

@@ -15,11 +15,14 @@ from .knobs import for_component, inventory_overrides
 @dataclass(frozen=True)
 class Port:
     """A port a component listens on, and who may reach it."""
-    proto: str  # tcp | udp
-    ports: str  # "5060" or "30000-30999"
+    proto: str  # tcp | udp, or a protocol without ports (vrrp)
+    ports: str  # "5060" or "30000-30999" ("" for a protocol without ports)
     sources: str  # name of a source set of the firewall: management, rooms, centre, any, or a host role
     comment: str
     tls: bool = False  # a TLS server presenting the certificate the province's CA issued (gbtt/pki.py; the audit verifies it)
+    # the production address it is reached at when not the host's own (a relay's moving media address);
+    # the network's ACLs let the rooms reach that one
+    address: str | None = None
 
 
 @dataclass
@@ -117,7 +120,7 @@ def host_state(inventory_dir: Path | str, host_name: str, lab: bool = False, add
     # every component but common first: common's firewall opens their ports
     built = {name: BUILDERS[name](ctx) for name in names if name != "common"}
     if "common" in names:
-        built = {"common": BUILDERS["common"](ctx, [p for c in built.values() for p in c.ports]), **built}
+        built = {"common": BUILDERS["common"](ctx, list(built.values())), **built}
     return HostState(host_name, built)
 
 

@@ -39,6 +39,7 @@ def _addresses_by_file(inv, idx) -> tuple[list, dict]:
     if centre is not None and address(centre.get("gateway")) is not None:
         head.append((("centre", "network", "gateway"), address(centre.get("gateway"))))
     owners = [(("hosts", hid, "address"), host.get("address")) for hid, host in objects(inv.hosts)]
+    owners += list(_media_addresses(inv))
     owners += [(("network", "devices", did, "mgmt_address"), dev.get("mgmt_address")) for did, dev in idx.devices.items()]
     for path, value in owners:
         if address(value) is not None:
@@ -84,12 +85,23 @@ def site_addresses_in_their_subnet(inv, idx, sid, site):
             yield from _outside(path, ip, facts.subnet, what)
 
 
+def _media_addresses(inv):
+    """(path, value) of the media relays' moving media addresses (hosts.yml)."""
+    for hid, host in objects(inv.hosts):
+        relay = host.get("media_relay")
+        if isinstance(relay, dict) and relay.get("media_address") is not None:
+            yield ("hosts", hid, "media_relay", "media_address"), relay["media_address"]
+
+
 @rule
 def hosts_addresses_in_their_subnet(inv, idx):
     subnets = None
     for hid, host in objects(inv.hosts):
         subnets = subnets if subnets is not None else _subnets(inv, idx)
         yield from _outside(("hosts", hid, "address"), address(host.get("address")), subnets.get(host.get("site")), "host")
+    for path, value in _media_addresses(inv):  # it moves between the relays: on their common subnet
+        subnets = subnets if subnets is not None else _subnets(inv, idx)
+        yield from _outside(path, address(value), subnets.get(inv.hosts[path[1]].get("site")), "media")
 
 
 @global_rule

@@ -135,6 +135,20 @@ def redundancy_the_centre_declares(inv, idx):
                 f"{len(have)}{': ' + ', '.join(have) if have else ''}")
 
 
+@global_rule
+def relays_take_over_each_others_calls(inv, idx):
+    """Two relays or more: each has a media address, which another takes over (with its calls) when it fails."""
+    relays = [(hid, host) for hid, host in objects(inv.hosts) if host.get("role") == "media_relay"]
+    if len(relays) < 2:
+        return
+    for hid, host in relays:
+        settings = host.get("media_relay")
+        if isinstance(settings, dict) and not settings.get("media_address"):
+            yield ("hosts", hid, "media_relay"), (
+                "a relay of several needs a media_address (an address of the centre's subnet that no host "
+                "has): another relay takes it over, with this relay's calls in progress, when it fails")
+
+
 def reached_from_the_centre(inv, idx) -> tuple[str | None, set]:
     """(the centre's router, every device a path of links joins to it)."""
     links = inv.network.get("links")

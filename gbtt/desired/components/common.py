@@ -11,8 +11,14 @@ from ..model import ComponentState, FileSpec, Port, ServiceSpec
 SSH = Port("tcp", "22", "management", "SSH from the operators' management networks")
 
 
-def build(ctx, ports: list[Port]) -> ComponentState:
+NFT_DIR = "/etc/nftables.d"  # a component's own nftables tables (a router's ACL, a relay's address translation)
+
+
+def build(ctx, others: list[ComponentState]) -> ComponentState:
+    """`others`: the host's other components, whose ports the firewall opens and whose tables it includes."""
     knobs = ctx.defaults("common")
+    ports = [p for c in others for p in c.ports]
+    includes = any(f.path.startswith(NFT_DIR + "/") for c in others for f in c.files)
     ntp = [ctx.addr(s) if s[0].isdigit() else s for s in ctx.inv.province["ntp_sources"]]
     if ctx.lab:  # lab hosts send nothing outside the lab: no DNS names, plan addresses mapped
         ntp = [s for s in ntp if s[0].isdigit()]
@@ -24,7 +30,8 @@ def build(ctx, ports: list[Port]) -> ComponentState:
                  restart=["chrony"]),
         FileSpec("/etc/nftables.conf", ctx.render("common/nftables.conf.j2", rules=rules,
                                                   sets={k: v for k, v in sets.items() if k in used},
-                                                  router=ctx.host.vars.get("gbtt_role") == "router", **knobs),
+                                                  router=ctx.host.vars.get("gbtt_role") == "router",
+                                                  includes=includes, nft_dir=NFT_DIR, **knobs),
                  mode="0755", validate="/usr/sbin/nft -c -f %s", restart=["nftables"]),
         FileSpec("/etc/ssh/sshd_config.d/gbtt.conf", ctx.render("common/sshd.conf.j2", **knobs),
                  validate="/usr/sbin/sshd -t -f %s", restart=["ssh:reload"]),

@@ -24,7 +24,9 @@ def sip_accounts(inv, secrets) -> dict[str, str]:
 def build(ctx) -> ComponentState:
     knobs = ctx.defaults("sip_registrar")
     relay = ctx.defaults("media_relay")
-    relays = [f"udp:{ctx.addr(h.address)}:{relay['rtpengine_ng_port']}" for h in ctx.hosts_with_role("media_relay")]
+    # each relay's control at its media address where it has one: whichever relay holds that address answers
+    relays = [f"udp:{ctx.addr(ctx.inv.hosts[h.name]['media_relay'].get('media_address') or h.address)}:"
+              f"{relay['rtpengine_ng_port']}" for h in ctx.hosts_with_role("media_relay")]
     accounts = sip_accounts(ctx.inv, ctx.secrets)
     accounts[ctx.defaults("preflight_probe")["probe_sip_user"]] = ctx.secrets["probe_sip_password"]
     bridges = ctx.hosts_with_role("multipoint_bridge")
