@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from io import StringIO
 
 from pyinfra import host, logger, state
@@ -122,7 +123,10 @@ def apply(component: str) -> None:
                     home=SYSTEM_USER["home"], create_home=False, ensure_home=False)  # /nonexistent must not exist
     changed = []
     for d in todo["dirs"]:
-        files.directory(name=f"directory {d}", path=d, mode=DIR_MODE)
+        files.directory(name=f"directory {d}", path=d)
+        # the mode with a leading zero more: GNU chmod keeps a directory's setgid bit (Debian's /etc/redis
+        # has it) unless the mode has five digits, and Ansible's file module clears it
+        server.shell(name=f"directory {d}: mode {DIR_MODE}", commands=[f"chmod 0{DIR_MODE} {shlex.quote(d)}"])
     for f in s.files:
         if f.path not in todo["files"]:
             continue

@@ -127,7 +127,7 @@ def test_the_model_gives_the_bridge_every_meeting_not_yet_over_with_its_sip_room
     sip_rooms = [ep["id"] for sid in upcoming[0].rooms for ep in inv.sites[sid]["endpoints"]
                  if ep["kind"] == "sip-room-system"]
     assert [r["id"] for r in m["rooms"]] == sip_rooms
-    assert config["sip"]["registrars"] == [["198.18.0.12", 5060], ["198.18.0.17", 5060]] and config["janus"]["url"] == "https://198.18.0.11:443/janus"
+    assert config["sip"]["registrars"] == [["198.18.0.112", 5060], ["198.18.0.117", 5060]] and config["janus"]["url"] == "https://198.18.0.11:443/janus"
     assert config["janus"]["api_secret"] == inv.secrets()["janus_api_secret"]
 
 

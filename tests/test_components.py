@@ -38,7 +38,7 @@ def test_every_component_has_its_own_files(name):
 
 def test_every_role_and_builder_is_in_the_table():
     roles = {p.name for p in (REPO / "roles").iterdir() if (p / "tasks").exists()} - NOT_COMPONENTS
-    builders = {p.stem for p in (REPO / "gbtt/desired/components").glob("*.py")} - {"__init__", "room_provisioning"}
+    builders = {p.stem for p in (REPO / "gbtt/desired/components").glob("*.py")} - {"__init__", "room_provisioning", "takeover"}
     assert roles == set(COMPONENTS), f"roles not in the table: {roles - set(COMPONENTS)}"
     assert builders == set(COMPONENTS), f"builders not in the table: {builders - set(COMPONENTS)}"
 
@@ -131,3 +131,15 @@ def test_the_skeleton_is_in_the_playbook_and_parses(scaffolded):
     for playbook_file in ("playbooks/site.yml", "roles/x_bridge/molecule/default/converge.yml"):
         proc = run_in(root, "ansible-playbook", "--syntax-check", playbook_file)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_scenarios_of_roles_that_move_addresses_bind_them_as_the_lab_and_production_do():
+    """A molecule instance of a relay or a registrar binds the service addresses it may take over, as the
+    lab's containers (`--sysctl`) and the production hosts (the model's sysctl.d file) do."""
+    import yaml
+
+    from gbtt.service_addresses import ADDRESS_KEYS, SYSCTLS
+
+    for role in ADDRESS_KEYS:
+        platform = yaml.safe_load((REPO / f"roles/{role}/molecule/default/molecule.yml").read_text())["platforms"][0]
+        assert platform["extra_opts"] == [arg for s in SYSCTLS for arg in ("--sysctl", s)], role

@@ -34,7 +34,7 @@ from gbtt.checks import run_probe
 from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse
 from gbtt.lab.browser import open_browser
 from gbtt.lab.lab import open_lab
-from gbtt.hostinventory import lab_state
+from gbtt.hostinventory import lab_address
 from gbtt.remote import Fleet
 from labtools import ROOMS, registered, remote
 
@@ -235,12 +235,18 @@ def test_a_room_that_hangs_up_mid_meeting_is_called_again_while_the_others_go_on
         meeting(REAL, True, "end", booking, None, tmp_path)
 
 
-def test_with_the_first_registrar_down_the_bridge_calls_every_room_through_the_second(lab, upcoming, tmp_path):
-    """Art. 7.3.c: the first registrar's Kamailio stopped, the bridge's calls get no answer from it within
-    `multipoint_bridge_registrar_timeout_seconds` and go through the second, where every room is
-    registered too; the rooms meet as usual."""
+def sip_address(registrar: str) -> str:
+    inv = load(REAL)
+    return lab_address(inv, inv.hosts[registrar]["sip_registrar"]["sip_address"])
+
+
+def test_with_the_first_registrar_hung_the_bridge_calls_every_room_through_the_second(lab, upcoming, tmp_path):
+    """Art. 7.3.c: the first registrar's Kamailio hung (its processes stopped: systemd still sees it running,
+    so its SIP address stays where it is), the bridge's calls get no answer there within
+    `multipoint_bridge_registrar_timeout_seconds` and go through the second registrar's SIP address, where
+    every room is registered too; the rooms meet as usual."""
     booking, number = upcoming
-    first, second = remote(lab, "mcu-sip-01"), lab_state(lab.state_dir)["hosts"]["mcu-sip-02"]
+    first, second = remote(lab, "mcu-sip-01"), sip_address("mcu-sip-02")
     remote(lab, "mcu-bridge-01").check_output("systemctl restart gbtt-bridge")  # it starts on the first registrar
     deadline = time.monotonic() + 20
     while True:
@@ -250,7 +256,7 @@ def test_with_the_first_registrar_down_the_bridge_calls_every_room_through_the_s
         except MeetingError:  # not listening yet
             assert time.monotonic() < deadline, "the bridge did not come back"
             time.sleep(0.5)
-    first.check_output("systemctl stop kamailio")
+    first.check_output("systemctl kill -s SIGSTOP kamailio")
     try:
         meeting(REAL, True, "start", booking, None, tmp_path)
         try:
@@ -271,7 +277,43 @@ def test_with_the_first_registrar_down_the_bridge_calls_every_room_through_the_s
         log = remote(lab, "mcu-bridge-01").check_output("journalctl -u gbtt-bridge --since -2min --no-pager -o cat")
         assert f"calls go through {second}:5060 from now on" in log, log[-2000:]
     finally:
+        first.check_output("systemctl kill -s SIGCONT kamailio")
+    registered(lab)
+
+
+def test_with_the_first_registrar_stopped_its_sip_address_moves_and_the_rooms_dial_in_through_it(lab, upcoming,
+                                                                                                 tmp_path):
+    """Art. 7.3.c: the first registrar's Kamailio stopped, the second registrar takes over its SIP address
+    (VRRP), where every room sends its own calls (baresip calls through its first registrar only): the rooms
+    dial the meeting's number as usual and join. Back, the first takes its address back. How long each step
+    took is printed (`-s`)."""
+    _, number = upcoming
+    domain = load(REAL).province["sip_domain"]
+    first, second, moving = remote(lab, "mcu-sip-01"), remote(lab, "mcu-sip-02"), sip_address("mcu-sip-01")
+    holds = f"ip -o -4 addr show | grep -c -F -w {moving}"
+    meeting(REAL, True, "end", number, None, tmp_path)
+    stopped = time.monotonic()
+    first.check_output("systemctl stop kamailio")
+    try:
+        while second.run(holds).stdout.strip() != "1":
+            assert time.monotonic() - stopped < 10, "mcu-sip-02 did not take over " + moving
+            time.sleep(0.1)
+        moved = time.monotonic() - stopped
+        for room in ("quy-nhon-pc", "an-lao-pc"):
+            r = run_probe(remote(lab, room), "baresip", 4444, "dial", f"sip:{number}@{domain}")
+            assert r.get("ok"), r
+        wait_connected(number, ("quy-nhon-pc", "an-lao-pc"), 10)
+        joined = time.monotonic() - stopped
+        assert all(leg["direction"] == "in" for leg in legs(number).values() if leg["state"] == "connected")
+        print(f"\nfirst registrar stopped: its SIP address on the second after {moved:.2f} s, "
+              f"the rooms' own calls in the meeting {joined:.2f} s after the stop")
+        meeting(REAL, True, "end", number, None, tmp_path)
+    finally:
         first.check_output("systemctl start kamailio")
+    deadline = time.monotonic() + 15
+    while first.run(holds).stdout.strip() != "1":
+        assert time.monotonic() < deadline, "mcu-sip-01 did not take its SIP address back"
+        time.sleep(0.2)
     registered(lab)  # its bindings went with it
 
 

@@ -175,13 +175,16 @@ def test_payload_types_told_apart_only_when_unambiguous():
     assert site_payload_types(INV, "quy-nhon") == {"audio": [], "video": [97]}
 
 
-def test_the_rooms_reach_the_relays_media_at_their_moving_media_addresses():
-    """The relays' calls are sent to their media addresses (which move to another relay with the calls when
-    one fails): the rooms' ACL opens the RTP range there, not at the relays' own addresses."""
-    relays = {h: spec for h, spec in INV.hosts.items() if spec["role"] == "media_relay"}
+def test_the_rooms_reach_the_relays_and_registrars_at_their_moving_service_addresses():
+    """The relays' calls are sent to their media addresses, the rooms' SIP to the registrars' SIP addresses
+    (each moves to another host of the role when one fails): the rooms' ACL opens the services' ports there,
+    and at the hosts' own addresses (which the checks use)."""
     device = next(d for d, spec in DEVICES.items() if spec["site"] in INV.sites)
-    rtp = [(r.dest, r.ports) for r in policy(lambda a: a, INV, device, lab=False).acl if r.proto == "udp"]
-    for spec in relays.values():
-        ports = f"{spec['media_relay']['rtp_ports']['min']}-{spec['media_relay']['rtp_ports']['max']}"
-        assert (spec["media_relay"]["media_address"], ports) in rtp, rtp
-        assert (spec["address"], ports) not in rtp, rtp
+    acl = [(r.proto, r.dest, r.ports) for r in policy(lambda a: a, INV, device, lab=False).acl]
+    for spec in INV.hosts.values():
+        if spec["role"] == "media_relay":
+            ports = f"{spec['media_relay']['rtp_ports']['min']}-{spec['media_relay']['rtp_ports']['max']}"
+            assert {("udp", spec["media_relay"]["media_address"], ports), ("udp", spec["address"], ports)} <= set(acl)
+        if spec["role"] == "sip_registrar":
+            for proto, port in (("udp", "5060"), ("tcp", "5060"), ("tcp", "5061")):
+                assert (proto, spec["sip_registrar"]["sip_address"], port) in acl, acl

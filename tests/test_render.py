@@ -41,9 +41,11 @@ def test_render_one_host_for_the_lab(tmp_path):
     assert main(["render", "--inventory", str(REAL), "--out", str(tmp_path), "--host", "mcu-sip-01", "--lab"]) == 0
     cfg = (tmp_path / "mcu-sip-01/etc/kamailio/kamailio.cfg").read_text()
     assert "listen=udp:198.18.0.12:5060" in cfg and "listen=tls:198.18.0.12:5061" in cfg
+    # its SIP address and the one it takes over (gbtt.service_addresses), bound before it holds them
+    assert "listen=udp:198.18.0.112:5060" in cfg and "listen=udp:198.18.0.117:5060" in cfg
     assert 'modparam("rtpengine", "rtpengine_sock", "udp:198.18.0.113:2223 udp:198.18.0.116:2223")' in cfg  # one set, both relays' media addresses
     manifest = json.loads((tmp_path / "mcu-sip-01/gbtt-manifest.json").read_text())
-    assert manifest["sip_registrar"]["packages"] == ["kamailio", "kamailio-tls-modules", "ssl-cert"]
+    assert manifest["sip_registrar"]["packages"] == ["kamailio", "kamailio-tls-modules", "ssl-cert", "keepalived"]
     assert {"path": "/etc/kamailio/kamailio.cfg", "validate": "/usr/sbin/kamailio -c -f %s"}.items() <= \
         next(f for f in manifest["sip_registrar"]["files"] if f["path"] == "/etc/kamailio/kamailio.cfg").items()
 

@@ -16,6 +16,7 @@ from conftest import REAL
 from gbtt.desired import host_state
 from gbtt.pki import ca_certificate
 from gbtt.probes import tones
+from gbtt.service_addresses import service_address
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone, tone_marks
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
@@ -66,7 +67,7 @@ def test_room_follows_its_profile_and_registers_with_every_registrar(site, ep):
     assert params["audio_codecs"] == BARESIP_AUDIO[prof["audio"]["codec"]]
     assert params["video_codecs"] == BARESIP_VIDEO[video["codec"]]
     assert params["answermode"] == "auto"
-    registrars = [h["address"] for h in INV.hosts.values() if h["role"] == "sip_registrar"]
+    registrars = [service_address(INV, n) for n, h in INV.hosts.items() if h["role"] == "sip_registrar"]
     assert params["outbound"] == f'"sip:{registrars[0]}:5060;transport=udp"'
     # registered through each registrar (SIP Outbound: a flow each, the room's instance id read before its account)
     assert params["outbound2"] == f'"sip:{registrars[1]}:5060;transport=udp"' and params["sipnat"] == "outbound"
@@ -186,7 +187,7 @@ POLYS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if e
 CISCOS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "cisco-room-kit"]
 CONF_FILES = {f.path: f for f in host_state(REAL, "mcu-conf-01").components["conference"].files}
 QOS = {k: str(v["dscp"]) for k, v in INV.network["qos_classes"].items()}
-REGISTRAR = next(h["address"] for h in INV.hosts.values() if h["role"] == "sip_registrar")
+REGISTRAR = next(service_address(INV, n) for n, h in INV.hosts.items() if h["role"] == "sip_registrar")
 
 
 def poly_params(text: str) -> dict[str, str]:

@@ -132,7 +132,7 @@ def test_central_services_must_exist(inv_dir):
 def test_sip_rooms_need_the_multipoint_bridge_large_enough_for_all_of_them(inv_dir):
     edit(inv_dir / "hosts.yml", "max_participants: 26", "max_participants: 12")
     assert lines(inv_dir) == [
-        "hosts.yml:40 hosts.mcu-bridge-01.multipoint_bridge.max_participants: 12 participants across all "
+        "hosts.yml:41 hosts.mcu-bridge-01.multipoint_bridge.max_participants: 12 participants across all "
         "'multipoint_bridge' hosts, 18 needed (participants: every SIP room system in a rehearsal of every room "
         "(gbtt rehearse --rooms all))"]
     hosts = yaml.safe_load((inv_dir / "hosts.yml").read_text())
@@ -153,31 +153,33 @@ def test_conference_capacity(inv_dir):
 def test_relay_port_capacity(inv_dir):
     edit(inv_dir / "hosts.yml", "rtp_ports: {min: 30000, max: 30999}", "rtp_ports: {min: 30000, max: 30049}", count=2)
     assert lines(inv_dir) == [
-        "hosts.yml:23 hosts.mcu-relay-01.media_relay.rtp_ports: 100 RTP ports across all 'media_relay' hosts, "
+        "hosts.yml:24 hosts.mcu-relay-01.media_relay.rtp_ports: 100 RTP ports across all 'media_relay' hosts, "
         "144 needed (RTP ports: 2 legs x (audio+video) x (RTP+RTCP) per call)"
     ]
 
 
-def test_relays_of_several_need_media_addresses_of_their_own_in_the_centre(inv_dir):
+def test_relays_of_several_need_service_addresses_of_their_own_in_the_centre(inv_dir):
     edit(inv_dir / "hosts.yml", "    media_address: 10.52.0.113  # moves to mcu-relay-02 if this relay fails, with its calls' media\n", "")
     edit(inv_dir / "hosts.yml", "media_address: 10.52.0.116", "media_address: 10.52.0.15")
     assert lines(inv_dir) == [
-        "hosts.yml:22 hosts.mcu-relay-01.media_relay: a relay of several needs a media_address (an address of the "
-        "centre's subnet that no host has): another relay takes it over, with this relay's calls in progress, when it fails",
-        "hosts.yml:52 hosts.mcu-relay-02.media_relay.media_address: address 10.52.0.15 is already used by "
+        "hosts.yml:23 hosts.mcu-relay-01.media_relay: a 'media_relay' host of several needs a media_address (an address "
+        "of the centre's subnet that no host has): another takes it over, with what goes through it, when this one fails "
+        "(Art. 7.3.c)",
+        "hosts.yml:53 hosts.mcu-relay-02.media_relay.media_address: address 10.52.0.15 is already used by "
         "hosts.mcu-bridge-01.address",
     ]
     edit(inv_dir / "hosts.yml", "media_address: 10.52.0.15", "media_address: 10.53.0.116")
-    assert any("media address 10.53.0.116 is outside its subnet 10.52.0.0/24" in line for line in lines(inv_dir))
+    assert any("service address 10.53.0.116 is outside its subnet 10.52.0.0/24" in line for line in lines(inv_dir))
 
 
 def test_port_range_order(inv_dir):
     edit(inv_dir / "hosts.yml", "relay_ports: {min: 49152, max: 49999}", "relay_ports: {min: 49999, max: 49152}")
-    assert lines(inv_dir) == ["hosts.yml:33 hosts.mcu-turn-01.turn.relay_ports.max: port range ends (49152) before it starts (49999)"]
+    assert lines(inv_dir) == ["hosts.yml:34 hosts.mcu-turn-01.turn.relay_ports.max: port range ends (49152) before it starts (49999)"]
 
 
 def test_role_needs_its_settings(inv_dir):
-    edit(inv_dir / "hosts.yml", "  sip_registrar:\n    max_registrations: 200\n", "")
+    edit(inv_dir / "hosts.yml", "  sip_registrar:\n    max_registrations: 200\n"
+         "    sip_address: 10.52.0.112  # moves to mcu-sip-02 if this registrar fails: the rooms' SIP follows\n", "")
     assert lines(inv_dir) == ["hosts.yml:11 hosts.mcu-sip-01.role: a host with role 'sip_registrar' needs its 'sip_registrar:' settings block"]
 
 

@@ -11,6 +11,7 @@ import jinja2
 from .. import pki
 from ..hostinventory import LAB_GATEWAY, ManagedHost, lab_address, managed_hosts
 from ..meetings import now_utc
+from ..service_addresses import ADDRESS_KEYS, moving_address, service_address
 from .knobs import for_component
 from ..paths import TEMPLATE_DIR
 
@@ -53,6 +54,11 @@ class HostContext:
     def hosts_with_role(self, role: str) -> list[ManagedHost]:
         return [h for h in managed_hosts(self.inv) if h.vars.get("gbtt_role") == role]
 
+    def service_addresses(self, role: str) -> list[str]:
+        """Where the rooms (and the other central hosts) reach the hosts of `role`, as this deployment sees
+        it: their moving service addresses where they have them (gbtt.service_addresses)."""
+        return [self.addr(service_address(self.inv, h.name)) for h in self.hosts_with_role(role)]
+
     def source_sets(self) -> dict[str, list[str]]:
         """Networks that firewall rules name, as this deployment sees them."""
         centre = [self.net(self.inv.centre["network"]["subnet"])]
@@ -67,9 +73,9 @@ class HostContext:
         }
         for role in ("conference", "sip_registrar", "media_relay", "turn", "multipoint_bridge"):
             sets[role] = [f"{self.addr(h.address)}/32" for h in self.hosts_with_role(role)]
-        # the relays' media comes from their moving media addresses too
-        sets["media_relay"] += [f"{self.addr(a)}/32" for h in self.hosts_with_role("media_relay")
-                                if (a := self.inv.hosts[h.name].get("media_relay", {}).get("media_address"))]
+        for role in ADDRESS_KEYS:  # what they send may come from the service addresses they hold too
+            sets[role] += [f"{self.addr(a)}/32" for h in self.hosts_with_role(role)
+                           if (a := moving_address(self.inv, h.name))]
         return sets
 
     # -- everything else --------------------------------------------------
@@ -90,14 +96,16 @@ class HostContext:
     def ca_certificate(self) -> str:
         return pki.ca_certificate(self.inv, self.lab, lambda: self.secrets)
 
-    def tls_files(self, component: str, restart: list[str], dns_names: tuple[str, ...] = ()) -> list:
+    def tls_files(self, component: str, restart: list[str], dns_names: tuple[str, ...] = (),
+                  addresses: tuple[str, ...] = ()) -> list:
         """The certificate (with the CA's after it) and key this host serves `component`'s TLS with:
         /etc/gbtt/pki/<component>.crt and .key (the key readable by the ssl-cert group)."""
         from .model import FileSpec
 
         domain = self.inv.province["sip_domain"]
         issued = pki.issue(self.inv, self.lab, lambda: self.secrets, self.host.name,
-                           [self.host.name, f"{self.host.name}.{domain}", *dns_names], [self.address], self.now)
+                           [self.host.name, f"{self.host.name}.{domain}", *dns_names], [self.address, *addresses],
+                           self.now)
         return [FileSpec(f"{pki.PKI_DIR}/{component}.crt", issued.certificate, restart=restart),
                 FileSpec(f"{pki.PKI_DIR}/{component}.key", issued.key, mode="0640", group="ssl-cert", secret=True,
                          restart=restart)]

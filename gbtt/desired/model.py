@@ -20,9 +20,9 @@ class Port:
     sources: str  # name of a source set of the firewall: management, rooms, centre, any, or a host role
     comment: str
     tls: bool = False  # a TLS server presenting the certificate the province's CA issued (gbtt/pki.py; the audit verifies it)
-    # the production address it is reached at when not the host's own (a relay's moving media address);
-    # the network's ACLs let the rooms reach that one
-    address: str | None = None
+    # the production address it is reached at too, besides the host's own (its moving service address,
+    # gbtt.service_addresses); the network's ACLs let the rooms reach both
+    also_at: str | None = None
 
 
 @dataclass

@@ -99,7 +99,8 @@ def policy(ctx_addr, inv, device: str, lab: bool) -> Policy:
 
     acl, signalling, media = [], [], []
     for h, p in central_ports(inv, lab):
-        acl.append(AclEntry(p.proto, ctx_addr(p.address or h.address), p.ports, f"{h.name}: {p.comment}"))
+        for dest in (h.address, p.also_at) if p.also_at else (h.address,):
+            acl.append(AclEntry(p.proto, ctx_addr(dest), p.ports, f"{h.name}: {p.comment}"))
         if h.vars.get("gbtt_role") == "sip_registrar" and (p.proto, p.ports) not in signalling:
             signalling.append((p.proto, p.ports))
         if p.proto == "udp" and "-" in p.ports and p.ports not in media:

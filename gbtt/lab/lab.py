@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..hostinventory import LAB_GATEWAY, LAB_SUPERNET, lab_address, lab_state, lab_state_dir, managed_hosts
 from ..inventory import default_inventory
-from ..desired.components.media_relay import SYSCTLS as RELAY_SYSCTLS
+from ..service_addresses import ADDRESS_KEYS, SYSCTLS as TAKEOVER_SYSCTLS
 from ..validate import load_valid
 from . import aptcache, wheelhouse
 from .image import ensure_image
@@ -148,12 +148,12 @@ ROUTER_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
 def run_arguments(lab: Lab, host: LabHost, image: str) -> list[str]:
     """`podman run` arguments of a lab host (its name and labels aside). A
     container's /proc/sys is read-only: a router gets its forwarding here, and
-    SYS_ADMIN, without which FRR's zebra does not start; a media relay, the
-    non-local binding of the media address it may take over."""
+    SYS_ADMIN, without which FRR's zebra does not start; a relay or a
+    registrar, the non-local binding of the service address it may take over."""
     router = [arg for s in ROUTER_SYSCTLS for arg in ("--sysctl", s)] + ["--cap-add", "SYS_ADMIN"] \
         if "linux_routers" in host.groups else []
-    if "media_relay" in host.groups:  # what the model's sysctl.d file sets on a production relay
-        router += [arg for s in RELAY_SYSCTLS for arg in ("--sysctl", s)]
+    if set(ADDRESS_KEYS) & set(host.groups):  # what the model's sysctl.d file sets in production
+        router += [arg for s in TAKEOVER_SYSCTLS for arg in ("--sysctl", s)]
     return ["--hostname", host.name, "--network", lab.network, "--ip", host.address,
             "--systemd=always", "--cap-add", "NET_ADMIN,NET_RAW",  # nftables, tc and rtpengine's setup need them
             *router, "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro", image, "/sbin/init"]

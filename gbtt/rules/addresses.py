@@ -39,7 +39,7 @@ def _addresses_by_file(inv, idx) -> tuple[list, dict]:
     if centre is not None and address(centre.get("gateway")) is not None:
         head.append((("centre", "network", "gateway"), address(centre.get("gateway"))))
     owners = [(("hosts", hid, "address"), host.get("address")) for hid, host in objects(inv.hosts)]
-    owners += list(_media_addresses(inv))
+    owners += list(_moving_addresses(inv))
     owners += [(("network", "devices", did, "mgmt_address"), dev.get("mgmt_address")) for did, dev in idx.devices.items()]
     for path, value in owners:
         if address(value) is not None:
@@ -85,12 +85,14 @@ def site_addresses_in_their_subnet(inv, idx, sid, site):
             yield from _outside(path, ip, facts.subnet, what)
 
 
-def _media_addresses(inv):
-    """(path, value) of the media relays' moving media addresses (hosts.yml)."""
+def _moving_addresses(inv):
+    """(path, value) of the service addresses that move between the hosts of a role (takeover.ADDRESS_KEYS)."""
+    from ..service_addresses import ADDRESS_KEYS  # noqa: PLC0415
+
     for hid, host in objects(inv.hosts):
-        relay = host.get("media_relay")
-        if isinstance(relay, dict) and relay.get("media_address") is not None:
-            yield ("hosts", hid, "media_relay", "media_address"), relay["media_address"]
+        settings, key = host.get(host.get("role")), ADDRESS_KEYS.get(host.get("role"))
+        if key and isinstance(settings, dict) and settings.get(key) is not None:
+            yield ("hosts", hid, host["role"], key), settings[key]
 
 
 @rule
@@ -99,9 +101,9 @@ def hosts_addresses_in_their_subnet(inv, idx):
     for hid, host in objects(inv.hosts):
         subnets = subnets if subnets is not None else _subnets(inv, idx)
         yield from _outside(("hosts", hid, "address"), address(host.get("address")), subnets.get(host.get("site")), "host")
-    for path, value in _media_addresses(inv):  # it moves between the relays: on their common subnet
+    for path, value in _moving_addresses(inv):  # it moves between the hosts of a role: on their common subnet
         subnets = subnets if subnets is not None else _subnets(inv, idx)
-        yield from _outside(path, address(value), subnets.get(inv.hosts[path[1]].get("site")), "media")
+        yield from _outside(path, address(value), subnets.get(inv.hosts[path[1]].get("site")), "service")
 
 
 @global_rule

@@ -136,17 +136,19 @@ def redundancy_the_centre_declares(inv, idx):
 
 
 @global_rule
-def relays_take_over_each_others_calls(inv, idx):
-    """Two relays or more: each has a media address, which another takes over (with its calls) when it fails."""
-    relays = [(hid, host) for hid, host in objects(inv.hosts) if host.get("role") == "media_relay"]
-    if len(relays) < 2:
-        return
-    for hid, host in relays:
-        settings = host.get("media_relay")
-        if isinstance(settings, dict) and not settings.get("media_address"):
-            yield ("hosts", hid, "media_relay"), (
-                "a relay of several needs a media_address (an address of the centre's subnet that no host "
-                "has): another relay takes it over, with this relay's calls in progress, when it fails")
+def several_hosts_of_a_role_move_their_addresses(inv, idx):
+    """Two hosts of a role or more (relays, registrars): each has a service address, which the next takes
+    over (with what runs through it) when it fails (gbtt/desired/components/takeover.py)."""
+    from ..service_addresses import ADDRESS_KEYS  # noqa: PLC0415
+
+    for role, key in ADDRESS_KEYS.items():
+        hosts = [(hid, host) for hid, host in objects(inv.hosts) if host.get("role") == role]
+        for hid, host in hosts if len(hosts) > 1 else []:
+            settings = host.get(role)
+            if isinstance(settings, dict) and not settings.get(key):
+                yield ("hosts", hid, role), (
+                    f"a '{role}' host of several needs a {key} (an address of the centre's subnet that no host has): "
+                    f"another takes it over, with what goes through it, when this one fails (Art. 7.3.c)")
 
 
 def reached_from_the_centre(inv, idx) -> tuple[str | None, set]:

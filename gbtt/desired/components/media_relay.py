@@ -11,19 +11,20 @@ to its own; it writes every call into its backup's Redis (Debian's
 redis-server), whose rtpengine learns them from Redis's keyspace
 notifications and holds them ready ("foreign" calls, sockets bound on the
 media address it does not hold yet: `net.ipv4.ip_nonlocal_bind`). keepalived
-(VRRP, unicast between the two) moves the media address to the backup when
-the relay stops answering or its rtpengine stops; the backup's rtpengine
-then carries the calls on, from the same address and ports. The address
-stays there (`nopreempt`): the relay that comes back takes no call away."""
+moves the media address to the backup when the relay stops answering or its
+rtpengine stops (gbtt.desired.components.takeover); the backup's rtpengine
+then carries the calls on, from the same address and ports. The registrar
+controls each relay at its media address: the relay holding it passes the
+control on to its own rtpengine (nftables DNAT)."""
 from __future__ import annotations
 
 from ...codecs import CODECS
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
 from .common import NFT_DIR
+from ...service_addresses import moving_address
+from .takeover import add_takeover, addresses, neighbours, ring, takes_over
 
 REDIS_PORT = 6379
-# a backup binds its sockets on the media address it takes over before it holds it
-SYSCTLS = ("net.ipv4.ip_nonlocal_bind=1",)
 
 
 def media_flags(inv, knobs: dict) -> str:
@@ -46,31 +47,20 @@ def tos(inv) -> int:
     return inv.network["qos_classes"]["audio"]["dscp"] * 4
 
 
-def ring(ctx) -> list:
-    """The relays, by name: each is the backup of the one before it (the first, of the last)."""
-    return sorted(ctx.hosts_with_role("media_relay"), key=lambda h: h.name)
-
-
-def media_address(ctx, host) -> str | None:
-    address = ctx.inv.hosts[host.name]["media_relay"].get("media_address")
-    return ctx.addr(address) if address else None
-
-
 def build(ctx) -> ComponentState:
     knobs = ctx.defaults("media_relay")
     host = ctx.inv.hosts[ctx.host.name]["media_relay"]
     ports = host["rtp_ports"]
+    takeover = takes_over(ctx)
     relays = ring(ctx)
-    me = next(i for i, h in enumerate(relays) if h.name == ctx.host.name)
-    backed_up, backup = relays[me - 1], relays[(me + 1) % len(relays)]  # the one this relay backs up; its own
-    takeover = len(relays) > 1 and media_address(ctx, ctx.host) is not None
+    backed_up, backup = neighbours(ctx)
+    media = addresses(ctx) if takeover else [ctx.address, None]
     password = ctx.secrets["relay_redis_password"] if takeover else None
     conf = ctx.render("media_relay/rtpengine.conf.j2", address=ctx.address, port_min=ports["min"],
                       port_max=ports["max"], max_sessions=host["max_sessions"], tos=tos(ctx.inv),
-                      takeover=takeover, me=ctx.host.name, media=media_address(ctx, ctx.host) or ctx.address,
-                      backed_up=backed_up.name, backed_up_media=media_address(ctx, backed_up),
-                      backup_address=ctx.addr(backup.address), db=me + 1, backed_up_db=(me - 1) % len(relays) + 1,
-                      password=password, redis_port=REDIS_PORT, **knobs)
+                      takeover=takeover, me=ctx.host.name, media=media[0], backed_up=backed_up.name,
+                      backed_up_media=media[1], backup_address=ctx.addr(backup.address), db=relays.index(ctx.host) + 1,
+                      backed_up_db=relays.index(backed_up) + 1, password=password, redis_port=REDIS_PORT, **knobs)
     state = ComponentState(
         name="media_relay",
         packages=["rtpengine-daemon"],
@@ -79,36 +69,22 @@ def build(ctx) -> ComponentState:
         services=[ServiceSpec("rtpengine-daemon")],
         ports=[
             Port("udp", f"{ports['min']}-{ports['max']}", "rooms", "RTP and RTCP relayed for the rooms",
-                 address=host.get("media_address") if len(relays) > 1 else None),
+                 also_at=moving_address(ctx.inv, ctx.host.name) if takeover else None),
             Port("udp", str(knobs["rtpengine_ng_port"]), "sip_registrar", "rtpengine ng control from the SIP registrar"),
         ],
     )
     if takeover:
-        vips = [(ctx.host.name, media_address(ctx, ctx.host), backup, me, knobs["keepalived_priority"]),
-                (backed_up.name, media_address(ctx, backed_up), backed_up, relays.index(backed_up),
-                 knobs["keepalived_backup_priority"])]
-        instances = [{"name": name, "address": vip, "peer": ctx.addr(peer.address),
-                      "vrid": knobs["keepalived_vrid_base"] + index, "priority": priority}
-                     for name, vip, peer, index, priority in vips]
-        state.packages += ["redis-server", "keepalived"]
+        state.packages.append("redis-server")
         state.files += [
             FileSpec("/etc/redis/redis.conf", ctx.render("media_relay/redis.conf.j2", address=ctx.address,
                                                          port=REDIS_PORT, password=password),
                      mode="0640", owner="redis", group="redis", secret=True, restart=["redis-server"]),
-            FileSpec("/etc/keepalived/keepalived.conf", ctx.render("media_relay/keepalived.conf.j2",
-                                                                   address=ctx.address, instances=instances, **knobs),
-                     restart=["keepalived"]),
-            FileSpec("/etc/sysctl.d/60-gbtt-media-relay.conf", ctx.render("media_relay/sysctl.conf.j2",
-                                                                          sysctls=SYSCTLS),
-                     restart=["systemd-sysctl"]),
             FileSpec(f"{NFT_DIR}/gbtt-media-relay.nft", ctx.render(
-                "media_relay/media-addresses.nft.j2", address=ctx.address,
-                media_addresses=[i["address"] for i in instances], **knobs),
+                "media_relay/media-addresses.nft.j2", address=ctx.address, media_addresses=media, **knobs),
                 mode="0755", validate="/usr/sbin/nft -c -f %s", restart=["nftables"]),
         ]
-        state.services += [ServiceSpec("redis-server"), ServiceSpec("keepalived")]
-        state.ports += [
-            Port("tcp", str(REDIS_PORT), "media_relay", "Redis: the relay before in the ring writes its calls here"),
-            Port("vrrp", "", "media_relay", "VRRP: which relay holds which media address"),
-        ]
+        state.services.append(ServiceSpec("redis-server"))
+        state.ports.append(Port("tcp", str(REDIS_PORT), "media_relay",
+                                "Redis: the relay before in the ring writes its calls here"))
+        add_takeover(state, ctx, "rtpengine-daemon", stays=True)
     return state

@@ -114,7 +114,7 @@ def build(ctx) -> ComponentState:
         "sip": {"address": ctx.address, "port": knobs["multipoint_bridge_sip_port"],
                 "domain": ctx.inv.province["sip_domain"], "user": bridge_user(ctx.inv),
                 "password": ctx.secrets["bridge_sip_password"],
-                "registrars": [[ctx.addr(h.address), sip_port] for h in ctx.hosts_with_role("sip_registrar")],
+                "registrars": [[a, sip_port] for a in ctx.service_addresses("sip_registrar")],
                 "registrar_timeout": knobs["multipoint_bridge_registrar_timeout_seconds"]},
         "janus": {"url": f"https://{ctx.addr(conference.address)}:{ctx.defaults('conference')['janus_https_port']}/janus",
                   "api_secret": ctx.secrets["janus_api_secret"], "cafile": CA_FILE,

@@ -85,7 +85,7 @@ def device_modules(devices: dict) -> list[str]:
 def outbound_params(ctx, port: int, registrars: list[str] | None = None) -> str:
     """baresip's `outbound`, `outbound2` … parameters: every SIP registrar of the model, or the addresses
     given. baresip calls through the first."""
-    registrars = registrars or [ctx.addr(h.address) for h in ctx.hosts_with_role("sip_registrar")]
+    registrars = registrars or ctx.service_addresses("sip_registrar")
     names = ["outbound"] + [f"outbound{n}" for n in range(2, len(registrars) + 1)]
     return ";".join(f'{name}="sip:{a}:{port};transport=udp"' for name, a in zip(names, registrars))
 

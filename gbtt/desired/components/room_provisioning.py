@@ -31,7 +31,7 @@ def hardware_codecs(inv) -> list[tuple[str, dict]]:
 def provisioning_files(ctx, web_group: str) -> tuple[list[FileSpec], list[dict]]:
     """The codecs' files, and for nginx: who may fetch each codec's directory."""
     registrar = ctx.defaults("sip_registrar")
-    registrars = [ctx.addr(h.address) for h in ctx.hosts_with_role("sip_registrar")]
+    registrars = ctx.service_addresses("sip_registrar")
     qos = {k: v["dscp"] for k, v in ctx.inv.network["qos_classes"].items()}
     files, acl = [], []
     for site, ep in hardware_codecs(ctx.inv):

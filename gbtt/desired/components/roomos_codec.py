@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...phonebook import entries
 from ...roomos import phonebook_text
+from ...service_addresses import service_address
 from ..model import ComponentState, FileSpec
 
 # the codec's configuration and local phone book, not files on a Linux host
@@ -22,7 +23,8 @@ def build(ctx) -> ComponentState:
     site = ctx.host.site
     ep = next(e for e in inv.sites[site]["endpoints"] if e["id"] == name)
     profile = inv.codec_profiles[ep["profile"]]
-    registrars = [h.address for h in ctx.hosts_with_role("sip_registrar")]  # codecs live in production only
+    # codecs live in production only: production addresses
+    registrars = [service_address(inv, h.name) for h in ctx.hosts_with_role("sip_registrar")]
     commands = ctx.render("roomos_codec/xconfiguration.j2", codec=ep, profile=profile, room_name=inv.sites[site]["name"],
                           domain=inv.province["sip_domain"], registrars=registrars,
                           sip_port=ctx.defaults("sip_registrar")["kamailio_sip_port"],

@@ -4,7 +4,9 @@ an htable, no database), media of every call anchored on the media relays
 (rtpengine control), SIP over UDP, TCP and TLS."""
 from __future__ import annotations
 
+from ...service_addresses import moving_address
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
+from .takeover import add_takeover, addresses, ring, takes_over
 from .conference import meeting_numbers
 from .multipoint_bridge import bridge_user
 from .media_relay import media_flags
@@ -25,8 +27,9 @@ def build(ctx) -> ComponentState:
     knobs = ctx.defaults("sip_registrar")
     relay = ctx.defaults("media_relay")
     # each relay's control at its media address where it has one: whichever relay holds that address answers
-    relays = [f"udp:{ctx.addr(ctx.inv.hosts[h.name]['media_relay'].get('media_address') or h.address)}:"
-              f"{relay['rtpengine_ng_port']}" for h in ctx.hosts_with_role("media_relay")]
+    relays = [f"udp:{a}:{relay['rtpengine_ng_port']}" for a in ctx.service_addresses("media_relay")]
+    takeover = takes_over(ctx)
+    moving = addresses(ctx) if takeover else []  # its own SIP address, then the one it backs up
     accounts = sip_accounts(ctx.inv, ctx.secrets)
     accounts[ctx.defaults("preflight_probe")["probe_sip_user"]] = ctx.secrets["probe_sip_password"]
     bridges = ctx.hosts_with_role("multipoint_bridge")
@@ -36,18 +39,20 @@ def build(ctx) -> ComponentState:
         if bridges else None
     accounts = {user: _quote(pw) for user, pw in sorted(accounts.items())}
     restart = ["kamailio"]
-    return ComponentState(
+    also_at = moving_address(ctx.inv, ctx.host.name) if takeover else None
+    state = ComponentState(
         name="sip_registrar",
         packages=["kamailio", "kamailio-tls-modules", "ssl-cert"],
         files=[
             FileSpec("/etc/kamailio/gbtt-passwords.cfg", ctx.render("sip_registrar/passwords.cfg.j2", accounts=accounts),
                      mode="0640", group="kamailio", secret=True, restart=restart),
-            *ctx.tls_files("sip_registrar", restart, dns_names=(ctx.inv.province["sip_domain"],)),
+            *ctx.tls_files("sip_registrar", restart, dns_names=(ctx.inv.province["sip_domain"],), addresses=tuple(moving)),
             FileSpec("/etc/kamailio/tls.cfg", ctx.render("sip_registrar/tls.cfg.j2", **knobs), restart=restart),
             FileSpec("/etc/systemd/system/kamailio.service.d/gbtt.conf",
                      ctx.render("sip_registrar/kamailio.service.conf.j2", **knobs), restart=["daemon-reload", *restart]),
             FileSpec("/etc/kamailio/kamailio.cfg",
-                     ctx.render("sip_registrar/kamailio.cfg.j2", address=ctx.address, relays=relays,
+                     ctx.render("sip_registrar/kamailio.cfg.j2", address=ctx.address, moving=moving, relays=relays,
+                                peers=[ctx.addr(h.address) for h in ring(ctx) if h.name != ctx.host.name],
                                 media_flags=media_flags(ctx.inv, relay), bridge=bridge,
                                 bridge_address=ctx.addr(bridges[0].address) if bridges else None,
                                 meeting_numbers=meeting_numbers(ctx.inv),
@@ -57,8 +62,11 @@ def build(ctx) -> ComponentState:
         ],
         services=[ServiceSpec("kamailio")],
         ports=[
-            Port("udp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over UDP from the rooms"),
-            Port("tcp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over TCP from the rooms"),
-            Port("tcp", str(knobs["kamailio_tls_port"]), "rooms", "SIP over TLS from the rooms", tls=True),
+            Port("udp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over UDP from the rooms", also_at=also_at),
+            Port("tcp", str(knobs["kamailio_sip_port"]), "rooms", "SIP over TCP from the rooms", also_at=also_at),
+            Port("tcp", str(knobs["kamailio_tls_port"]), "rooms", "SIP over TLS from the rooms", tls=True, also_at=also_at),
         ],
     )
+    if takeover:
+        add_takeover(state, ctx, "kamailio", stays=False)
+    return state
