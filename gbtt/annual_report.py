@@ -183,17 +183,17 @@ def letterhead(inv, year: int, site_id: str | None, until: dt.datetime):
 
 def write_reports(inv, year: int, evidence: Evidence, out: Path, until: dt.datetime | None = None) -> list[Path]:
     """Each report as Markdown and as an official .docx (PDF too where LibreOffice is installed)."""
-    from .documents import write_docx, write_pdf
+    from .documents import write_docx, write_pdfs
 
     until = until or now_utc()
     out.mkdir(parents=True, exist_ok=True)
     reports = [(None, f"bao-cao-{year}-tinh", province_report(inv, year, evidence, until))]
     reports += [(sid, f"bao-cao-{year}-{sid}", district_report(inv, sid, year, evidence, until))
                 for sid, site in sorted(inv.sites.items()) if site["kind"] == "district-room"]
-    written = []
+    written, documents = [], []
     for sid, name, text in reports:
         md = out / f"{name}.md"
         md.write_text(text, encoding="utf-8")
-        docx = write_docx(letterhead(inv, year, sid, until), text, out / f"{name}.docx")
-        written += [md, docx, *filter(None, [write_pdf(docx)])]
-    return written
+        documents.append(write_docx(letterhead(inv, year, sid, until), text, out / f"{name}.docx"))
+        written += [md, documents[-1]]
+    return written + write_pdfs(documents)

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,12 +165,16 @@ def write_docx(head: Letterhead, markdown: str, path: Path) -> Path:
     return path
 
 
-def write_pdf(docx_path: Path) -> Path | None:
-    """The .docx as PDF where LibreOffice is installed (else None)."""
+def write_pdfs(docx_paths: list[Path]) -> list[Path]:
+    """Each .docx also as PDF, beside it, where LibreOffice is installed (else none): one LibreOffice run
+    (headless, its own throw-away profile, so that neither a user's LibreOffice nor another run gets in the
+    way) for all of them, whose first start alone takes seconds."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if not soffice:
-        return None
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(docx_path.parent), str(docx_path)],
-                   capture_output=True, check=True, timeout=120)
-    pdf = docx_path.with_suffix(".pdf")
-    return pdf if pdf.exists() else None
+    if not soffice or not docx_paths:
+        return []
+    with tempfile.TemporaryDirectory(prefix="gbtt-soffice-") as profile:
+        for folder in sorted({p.parent for p in docx_paths}):
+            subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                            "--outdir", str(folder), *(str(p) for p in docx_paths if p.parent == folder)],
+                           capture_output=True, check=True, timeout=300, stdin=subprocess.DEVNULL)
+    return [p.with_suffix(".pdf") for p in docx_paths if p.with_suffix(".pdf").exists()]

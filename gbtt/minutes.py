@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from .annual_report import COMPONENT
-from .documents import Letterhead, write_docx
+from .documents import Letterhead, write_docx, write_pdfs
 
 # the audit's rows that are not components of the model
 ITEMS = {"time": "đồng bộ thời gian (NTP)", "secrets": "mật khẩu mặc định của phần mềm",
@@ -58,4 +58,6 @@ def write_minutes(inv, report_path: Path) -> Path:
     head = Letterhead(committee["name"], operator["name"], "BIÊN BẢN", "BB",
                       "Kiểm tra định kỳ hệ thống giao ban trực tuyến (Điều 5.5)", inv.province["name"], when.date(),
                       ["ĐẠI DIỆN ĐƠN VỊ KIỂM TRA"], [inv.centre["name"]])
-    return write_docx(head, minutes_markdown(inv, report), report_path.with_suffix(".docx"))
+    docx = write_docx(head, minutes_markdown(inv, report), report_path.with_suffix(".docx"))
+    write_pdfs([docx])  # beside it, where LibreOffice is installed
+    return docx

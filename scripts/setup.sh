@@ -16,6 +16,7 @@ APT_PACKAGES=(
   librsvg2-bin fonts-liberation               # the rooms' backgrounds (Art. 4.3) as PNG, Times-metric font
   graphviz                                      # gbtt topology draws the system with dot
   chromium                                      # the tests load the readiness page in headless Chromium
+  libreoffice-writer-nogui poppler-utils        # the official documents as PDF; the tests read them back
   git
 )
 

@@ -178,3 +178,32 @@ def test_audit_minutes_as_an_official_document(tmp_path):
     assert "Số hạng mục kiểm tra: 3; đạt: 2; không đạt: 1." in body
     assert ("- an-lao-pc, hệ điều hành, tường lửa, đồng bộ thời gian (chi tiết kỹ thuật: "
             "/etc/chrony/chrony.conf differs from what the model renders)") in body
+
+
+def _pdf_text(path) -> str:
+    """The text of a PDF as poppler's pdftotext reads it (Debian's poppler-utils, from scripts/setup.sh)."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_reports_and_the_minutes_as_pdf_where_libreoffice_is_installed(tmp_path):
+    """Every .docx also as PDF (LibreOffice, headless; scripts/setup.sh installs it on the machines that run
+    the tests), which reads as the document: the national motto, the issuer, the title, the body, the
+    signature block, in Vietnamese."""
+    from gbtt.minutes import write_minutes
+
+    evidence = write_evidence(tmp_path)
+    written = write_reports(INV, 2026, evidence, tmp_path / "out", until=dt.datetime(2026, 12, 31, tzinfo=UTC))
+    pdfs = sorted(p.name for p in written if p.suffix == ".pdf")
+    assert pdfs == sorted(p.name.replace(".docx", ".pdf") for p in written if p.suffix == ".docx"), pdfs
+    text = " ".join(_pdf_text(tmp_path / "out" / "bao-cao-2026-tinh.pdf").split())
+    for words in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO",
+                  "Tổng số cuộc họp: 16 (thường kỳ: 15, đột xuất: 1)", "Nơi nhận:"):
+        assert words in text, (words, text[:2000])
+    report = tmp_path / "audit-lab-20261130T020000Z.json"
+    report.write_text(json.dumps({"when": "2026-11-30T02:00:00+00:00", "lab": True, "results": [
+        {"host": "an-lao-pc", "component": "common", "ok": False, "detail": "/etc/chrony/chrony.conf differs"}]}))
+    write_minutes(INV, report)
+    minutes = " ".join(_pdf_text(report.with_suffix(".pdf")).split())
+    assert "BIÊN BẢN" in minutes and "an-lao-pc" in minutes and "Không đạt" in minutes, minutes[:2000]
