@@ -181,8 +181,10 @@ def letterhead(inv, year: int, site_id: str | None, until: dt.datetime):
                       [f"{split_name(operator['name'])[0]} (để tổng hợp)"])
 
 
-def write_reports(inv, year: int, evidence: Evidence, out: Path, until: dt.datetime | None = None) -> list[Path]:
-    """Each report as Markdown and as an official .docx (PDF too where LibreOffice is installed)."""
+def write_reports(inv, year: int, evidence: Evidence, out: Path, until: dt.datetime | None = None,
+                  pdf: bool = True) -> list[Path]:
+    """Each report as Markdown and as an official .docx (PDF too where LibreOffice is installed, unless `pdf`
+    is false: LibreOffice takes seconds to start)."""
     from .documents import write_docx, write_pdfs
 
     until = until or now_utc()
@@ -196,4 +198,4 @@ def write_reports(inv, year: int, evidence: Evidence, out: Path, until: dt.datet
         md.write_text(text, encoding="utf-8")
         documents.append(write_docx(letterhead(inv, year, sid, until), text, out / f"{name}.docx"))
         written += [md, documents[-1]]
-    return written + write_pdfs(documents)
+    return written + (write_pdfs(documents) if pdf else [])

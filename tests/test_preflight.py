@@ -153,7 +153,7 @@ def test_a_call_in_progress_keeps_its_media_when_its_relay_dies(lab):
     relays and transcodes the call on, from the same address and ports. The gap is printed (`-s`)."""
     hosts = lab_state(lab.state_dir)["hosts"]
     ng = host_knobs(REAL, "mcu-relay-01", "media_relay")["rtpengine_ng_port"]
-    seconds, kill_at, result = 10.0, 4.0, {}
+    seconds, kill_at, result = 8.0, 3.0, {}
     first, second = remote(lab, "mcu-relay-01"), remote(lab, "mcu-relay-02")
     # wherever the media addresses are (a relay that comes back takes none back), mcu-relay-01 holds its
     # own from here, and mcu-relay-02 stands by for both

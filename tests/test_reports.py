@@ -72,7 +72,8 @@ def write_evidence(tmp_path):
 def test_annual_reports_for_the_province_and_each_district(tmp_path):
     evidence = write_evidence(tmp_path)
     assert len(evidence.preflight) == 1 and len(evidence.audit) == 1  # 2025's run is not this year's
-    written = write_reports(INV, 2026, evidence, tmp_path / "out", until=dt.datetime(2026, 12, 31, tzinfo=UTC))
+    written = write_reports(INV, 2026, evidence, tmp_path / "out", until=dt.datetime(2026, 12, 31, tzinfo=UTC),
+                            pdf=False)  # the PDFs: test_the_reports_and_the_minutes_as_pdf…
     names = sorted(p.name for p in written)
     assert len([n for n in names if n.endswith(".md")]) == 12 and "bao-cao-2026-tinh.md" in names
     assert {n.removesuffix(".docx") for n in names if n.endswith(".docx")} == {n.removesuffix(".md") for n in names
@@ -94,7 +95,7 @@ def test_annual_reports_for_the_province_and_each_district(tmp_path):
 
 def test_only_meetings_already_held_count(tmp_path):
     evidence = write_evidence(tmp_path)
-    write_reports(INV, 2026, evidence, tmp_path / "out", until=dt.datetime(2026, 11, 29, tzinfo=UTC))
+    write_reports(INV, 2026, evidence, tmp_path / "out", until=dt.datetime(2026, 11, 29, tzinfo=UTC), pdf=False)
     assert "Tổng số cuộc họp: 14 " in (tmp_path / "out" / "bao-cao-2026-tinh.md").read_text()
 
 
@@ -122,7 +123,7 @@ def test_annual_reports_as_official_documents(tmp_path):
     from docx import Document
 
     until = dt.datetime(2026, 12, 31, 3, tzinfo=UTC)
-    write_reports(INV, 2026, write_evidence(tmp_path), tmp_path / "out", until=until)
+    write_reports(INV, 2026, write_evidence(tmp_path), tmp_path / "out", until=until, pdf=False)
     province = _docx_text(tmp_path / "out" / "bao-cao-2026-tinh.docx")
     doc = Document(tmp_path / "out" / "bao-cao-2026-tinh.docx")
     left, right = (c.text for c in doc.tables[0].rows[0].cells)
