@@ -155,8 +155,17 @@ def run_arguments(lab: Lab, host: LabHost, image: str) -> list[str]:
     if set(ADDRESS_KEYS) & set(host.groups):  # what the model's sysctl.d file sets in production
         router += [arg for s in TAKEOVER_SYSCTLS for arg in ("--sysctl", s)]
     return ["--hostname", host.name, "--network", lab.network, "--ip", host.address,
+            "--mac-address", mac_address(host.address),
             "--systemd=always", "--cap-add", "NET_ADMIN,NET_RAW",  # nftables, tc and rtpengine's setup need them
             *router, "--volume", f"{lab.key}.pub:/root/.ssh/authorized_keys:ro", image, "/sbin/init"]
+
+
+def mac_address(address: str) -> str:
+    """A lab address's own MAC address (locally administered: 02:00 and the address's four bytes). A host
+    recreated or restarted keeps it, so its neighbours' ARP entries stay right: with podman's random one,
+    the machine and the other hosts kept sending to the old MAC for about 30 s (`lab up` resuming a lab
+    waited that long for SSH)."""
+    return "02:00:" + ":".join(f"{byte:02x}" for byte in ipaddress.IPv4Address(address).packed)
 
 
 def route_through_routers(lab: Lab, hosts: list[LabHost]) -> list[str]:
@@ -164,11 +173,11 @@ def route_through_routers(lab: Lab, hosts: list[LabHost]) -> list[str]:
     source, at the centre). Returns the routes set, as 'container: route'."""
     inv = load_valid(lab.inventory)
     routers = [(h.site, h.address) for h in hosts if "linux_routers" in h.groups]
-    done = [_route(lab, h.name, prefix, via) for h in hosts if "linux_routers" not in h.groups
-            for prefix, via in site_routes(inv, h.site, routers)]
+    routes = [(h.name, prefix, via) for h in hosts if "linux_routers" not in h.groups
+              for prefix, via in site_routes(inv, h.site, routers)]
     if ntp_source(lab):
-        done += [_route(lab, NTP_SOURCE, prefix, via) for prefix, via in site_routes(inv, inv.centre["id"], routers)]
-    return done
+        routes += [(NTP_SOURCE, prefix, via) for prefix, via in site_routes(inv, inv.centre["id"], routers)]
+    return in_parallel(lambda route: _route(lab, *route), routes)
 
 
 def site_routes(inv, site: str, routers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -189,6 +198,15 @@ def lab_network(inv, cidr: str) -> str:
 def _route(lab: Lab, host: str, prefix: str, via: str) -> str:
     podman("exec", lab.container(host), "ip", "route", "replace", prefix, "via", via)
     return f"{host}: {prefix} via {via}"
+
+
+PODMAN_AT_ONCE = 6  # podman commands run together by `up` and `down` (each mostly waits on runc and systemd)
+
+
+def in_parallel(fn, items) -> list:
+    """fn over items, PODMAN_AT_ONCE at a time; the results in the items' order (the first error raised)."""
+    with ThreadPoolExecutor(max_workers=PODMAN_AT_ONCE) as pool:
+        return list(pool.map(fn, items))
 
 
 def ensure_container(lab: Lab, host: LabHost, image: str, current: dict) -> str:
@@ -225,7 +243,7 @@ def ensure_ntp_source(lab: Lab, image: str, current: dict, hosts: list[LabHost])
     if not address or address in {h.address for h in hosts}:
         return None
     conf = f"local stratum 8\nallow {LAB_SUPERNET}\nbindaddress {address}\ncmdport 0\n"
-    args = ["--network", lab.network, "--ip", address, "--hostname", "ntp-source",
+    args = ["--network", lab.network, "--ip", address, "--mac-address", mac_address(address), "--hostname", "ntp-source",
             "--cap-add", "NET_ADMIN",  # its route back to the sites behind Linux routers
             image, "sh", "-c",
             f"printf '{conf}' > /etc/chrony/lab-source.conf && exec chronyd -d -x -f /etc/chrony/lab-source.conf"]
@@ -344,15 +362,18 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
     wanted = {lab.container(h.name) for h in hosts} | {lab.container(NTP_SOURCE)}
     for name in sorted(set(current) - wanted):
         log(f"lab: removing {name} (not in profile '{profile}')")
-        remove_container(name)
+    in_parallel(remove_container, sorted(set(current) - wanted))
     failed = []
-    for h in hosts:
+
+    def ensure(h: LabHost) -> None:
         try:
             what = ensure_container(lab, h, image, current)
             if what != "running":
                 log(f"lab: {h.name:<16} {h.address:<15} {what}")
         except LabError as exc:
             failed.append(f"{h.name}: {exc}")
+
+    in_parallel(ensure, hosts)
     try:
         what = ensure_ntp_source(lab, image, current, hosts)
         if what not in (None, "running"):
@@ -424,12 +445,11 @@ def status(lab: Lab) -> list[dict]:
 
 def down(lab: Lab, log=print) -> int:
     from .browser import leftover_namespaces, stop_network
-    removed = 0
     for netns in leftover_namespaces(lab):  # a lab browser's, left by a run that was killed
         stop_network(netns, "")
-    for c in containers(lab.label):
-        remove_container(c["Names"][0])
-        removed += 1
+    names = [c["Names"][0] for c in containers(lab.label)]
+    in_parallel(remove_container, names)
+    removed = len(names)
     if exists("network", lab.network):
         podman("network", "rm", lab.network)
     if lab.state_dir.exists():
