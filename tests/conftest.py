@@ -97,19 +97,43 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)  # stable: the rest keep their order
 
 
+# The background work (the molecule scenarios, the linters, and under scripts/test.sh the session of the
+# tests without the lab) competes for the two cores with the lab's first fresh deploy of the central hosts
+# (test_engines' `by_pyinfra`), whose package installs are the session's heaviest CPU work: it starts when
+# that deploy is done, and at once in a session without it. All of it outlasts the lab's deploys, which come
+# first; the lab's later tests mostly wait on calls and timers, and the background fills that time.
+BACKGROUND_MARKER = "GBTT_TESTS_BACKGROUND_MARKER"  # a file that scripts/test.sh waits for
+_background: list = []
+
+
+def start_background() -> None:
+    if _background:
+        return
+    _background.append(True)
+    if marker := os.environ.get(BACKGROUND_MARKER):
+        Path(marker).touch()
+    for start in _background_starts:
+        start()
+
+
+_background_starts: list = []
+
+
 def pytest_collection_finish(session):
-    """The molecule scenarios and the linters start now, in the background, when the session runs them."""
+    """Which background work this session runs; started now, or after the lab's first deploy (above)."""
     if session.config.option.collectonly:
         return
     if any(item.path.name == "test_lint.py" for item in session.items):
         import lint_runs
 
-        lint_runs.start()
+        _background_starts.append(lint_runs.start)
     if any(item.path.name == "test_molecule.py" and "results" in getattr(item, "fixturenames", ())
            for item in session.items):
         import molecule_runs
 
-        molecule_runs.start()
+        _background_starts.append(molecule_runs.start)
+    if not any("by_pyinfra" in getattr(item, "fixturenames", ()) for item in session.items):
+        start_background()
 
 
 BY_PYINFRA = "an-lao-pc"  # the room the deployed lab provisions with pyinfra

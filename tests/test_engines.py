@@ -20,7 +20,7 @@ import pytest
 import testinfra
 
 from benchtools import run_quick
-from conftest import REAL, edit
+from conftest import REAL, edit, start_background
 from labtools import BIN, ansible, lab_copy, pyinfra, pyinfra_changes, recap, remote
 from gbtt.checks import check_applied
 from gbtt.checks.common import check_common
@@ -62,11 +62,14 @@ def by_pyinfra(lab):
     whence the checks speak to the central hosts, get their `common` component (as every provisioned room
     has it): the province's CA, which the checks' TLS clients verify the centre with."""
     fresh(lab, HOSTS)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        rooms = pool.submit(pyinfra, "--limit", "rooms", "--data", "gbtt_only=common")
-        first = pyinfra("--limit", "central")
-        assert rooms.result().returncode == 0, (rooms.result().stdout + rooms.result().stderr)[-3000:]
-    second = pyinfra("--limit", "central") if first.returncode == 0 else first
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            rooms = pool.submit(pyinfra, "--limit", "rooms", "--data", "gbtt_only=common")
+            first = pyinfra("--limit", "central")
+            assert rooms.result().returncode == 0, (rooms.result().stdout + rooms.result().stderr)[-3000:]
+        second = pyinfra("--limit", "central") if first.returncode == 0 else first
+    finally:
+        start_background()  # the session's background work waited for this deploy (conftest)
     return first, second
 
 
