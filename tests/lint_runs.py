@@ -1,5 +1,6 @@
 """ansible-lint and yamllint over the repository, started in the background
-when a session selects tests/test_lint.py (conftest's pytest_collection_finish):
+when a session selects tests/test_lint.py (with the session's other background
+work: tests/conftest.py):
 ansible-lint takes most of a minute of one core, which the lab's tests overlap
 (below them in priority: tests/background.py)."""
 from __future__ import annotations
