@@ -2,7 +2,7 @@
 cause follows from what the other rooms heard (gbtt.rehearsal.missing_cause)."""
 from __future__ import annotations
 
-from gbtt.rehearsal import missing_cause
+from gbtt.rehearsal import listen_again, missing_cause
 
 
 def room(name: str, hears: dict, missing: list[str]) -> dict:
@@ -24,3 +24,23 @@ def test_a_room_the_others_hear_points_at_what_this_room_receives():
     assert cause.startswith("does not hear van-canh-pc, whom the other rooms hear: the sound it receives")
     assert "-42.0 dB, median" in cause
 
+
+
+def test_a_room_missing_one_the_others_hear_listens_again_and_one_nobody_hears_does_not():
+    """Only a room that misses a room some other room hears is measured a second time (what it receives was
+    at fault, perhaps for a moment); a room nobody hears is not the listeners' fault; a failed probe is none."""
+    tones = {"a": 400, "b": 500, "c": 600, "d": 700}
+    joined = ["a", "b", "c", "d"]
+
+    def probe(**levels):
+        return {"tones": {"levels": {str(float(tones[r])): db for r, db in levels.items()}}}
+
+    measured = {
+        "a": probe(a=-70, b=-25, c=-60, d=-62),  # misses c, whom b hears: listens again; misses d, whom nobody hears
+        "b": probe(a=-25, b=-70, c=-28, d=-61),
+        "c": probe(a=-27, b=-26, c=-70, d=-63),
+        "d": {"error": "ConnectionError: no answer"},
+    }
+    assert listen_again(measured, tones, joined) == ["a"]
+    measured["a"] = probe(a=-70, b=-25, c=-30, d=-62)
+    assert listen_again(measured, tones, joined) == []
