@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REAL, edit, rel_lines
 from gbtt.validate import validate
+from gbtt.yamlload import load_text
 
 
 def problems_of(root: Path) -> list[str]:
@@ -243,3 +246,22 @@ h:
     for path in sorted(REAL.rglob("*.yml")):
         if path.name != "vault.yml":
             assert load_text(path.read_bytes())[0] == yaml.safe_load(path.read_text()), path
+
+
+TRICKY = ["yes", "No", "on", "OFF", "~", "null", "Null", "", "0x1F", "0o17", "017", "1_000", "1:20", "190:20:30",
+          ".inf", "-.5", "+1", "1e3", "2026-12-01", "2026-12-01 10:00:00", "=", "<<", "true", "y", "n", "10.0.0.1",
+          "10.0.0.0/29", "+84 201 3800 000", "Điểm cầu", "p01-xa-00000", "kythuat@example.gov.vn", "NaN", ".NaN"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(TRICKY), st.text(alphabet="0123456789.:-+_eExobTtYyNnOo~ a/@", max_size=12)))
+def test_plain_scalars_read_as_the_safe_loader_reads_them(value):
+    """The loader's own tag resolution (once per distinct text, strings by their first character) gives
+    every plain scalar the value and type PyYAML's safe loader gives it."""
+    text = f"k: {value}\n"
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return
+    got, _ = load_text(text.encode())
+    assert got == expected and [type(v) for v in got.values()] == [type(v) for v in expected.values()]
