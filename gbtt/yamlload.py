@@ -26,20 +26,12 @@ class _Loader(_Base):
     resolve = _UNRESOLVED.format
 
 
-# the first characters a plain scalar's implicit tag (int, bool, null, ...) can start with: all of them when
-# a resolver applies whatever the first character (PyYAML's key None)
-_RESOLVABLE = frozenset(_resolver.yaml_implicit_resolvers)
-_EVERY_FIRST = None in _RESOLVABLE
-
-
 def _plain_tag(value: str) -> str:
     tag = _PLAIN.get(value)
     if tag is None:
         if len(_PLAIN) > 200_000:
             _PLAIN.clear()
-        # most plain scalars (names, ids, e-mail addresses) start with a character no implicit tag starts with
-        tag = _PLAIN[value] = _resolver.resolve(yaml.ScalarNode, value, (True, False)) \
-            if _EVERY_FIRST or value[:1] in _RESOLVABLE else _STR
+        tag = _PLAIN[value] = _resolver.resolve(yaml.ScalarNode, value, (True, False))
     return tag
 
 

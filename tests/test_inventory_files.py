@@ -256,7 +256,7 @@ TRICKY = ["yes", "No", "on", "OFF", "~", "null", "Null", "", "0x1F", "0o17", "01
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.sampled_from(TRICKY), st.text(alphabet="0123456789.:-+_eExobTtYyNnOo~ a/@", max_size=12)))
 def test_plain_scalars_read_as_the_safe_loader_reads_them(value):
-    """The loader's own tag resolution (once per distinct text, strings by their first character) gives
+    """The loader's own tag resolution (once per distinct text, outside PyYAML's constructor) gives
     every plain scalar the value and type PyYAML's safe loader gives it."""
     text = f"k: {value}\n"
     try:
