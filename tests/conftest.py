@@ -103,20 +103,14 @@ def pytest_collection_modifyitems(items):
 # that deploy is done, and at once in a session without it. All of it outlasts the lab's deploys, which come
 # first; the lab's later tests mostly wait on calls and timers, and the background fills that time.
 BACKGROUND_MARKER = "GBTT_TESTS_BACKGROUND_MARKER"  # a file that scripts/test.sh waits for
-_background: list = []
+_background_starts: list = []  # this session's background work (pytest_collection_finish); emptied once started
 
 
 def start_background() -> None:
-    if _background:
-        return
-    _background.append(True)
     if marker := os.environ.get(BACKGROUND_MARKER):
         Path(marker).touch()
-    for start in _background_starts:
-        start()
-
-
-_background_starts: list = []
+    while _background_starts:
+        _background_starts.pop(0)()
 
 
 def pytest_collection_finish(session):

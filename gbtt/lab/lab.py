@@ -201,11 +201,12 @@ def _route(lab: Lab, host: str, prefix: str, via: str) -> str:
 
 
 PODMAN_AT_ONCE = 6  # podman commands run together by `up` and `down` (each mostly waits on runc and systemd)
+SSH_AT_ONCE = 8  # hosts waited for, or asked, over SSH together
 
 
-def in_parallel(fn, items) -> list:
-    """fn over items, PODMAN_AT_ONCE at a time; the results in the items' order (the first error raised)."""
-    with ThreadPoolExecutor(max_workers=PODMAN_AT_ONCE) as pool:
+def in_parallel(fn, items, at_once: int = PODMAN_AT_ONCE) -> list:
+    """fn over items, `at_once` at a time; the results in the items' order (the first error raised)."""
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
         return list(pool.map(fn, items))
 
 
@@ -288,8 +289,7 @@ def record_host_keys(lab: Lab, hosts: list[LabHost], deadline: float) -> list[st
             time.sleep(1)
         return None
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        keys = list(pool.map(wait, hosts))
+    keys = in_parallel(wait, hosts, SSH_AT_ONCE)
     lab.known_hosts.write_text("".join(f"{h.address} {k}\n" for h, k in zip(hosts, keys) if k))
     return [h.name for h, k in zip(hosts, keys) if not k]
 
@@ -314,8 +314,7 @@ def wait_for_ssh(lab: Lab, hosts: list[LabHost], seconds: int = SSH_WAIT_SECONDS
             time.sleep(1)
         return False
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(wait, hosts))
+    results = in_parallel(wait, hosts, SSH_AT_ONCE)
     return sorted(keyless) + [h.name for h, ok in zip(hosts, results) if not ok]
 
 
@@ -360,20 +359,22 @@ def up(lab: Lab, profile: str, log=print) -> list[LabHost]:
     ensure_network(lab)
     current = {c["Names"][0]: c for c in containers(lab.label)}
     wanted = {lab.container(h.name) for h in hosts} | {lab.container(NTP_SOURCE)}
-    for name in sorted(set(current) - wanted):
+    gone = sorted(set(current) - wanted)
+    for name in gone:
         log(f"lab: removing {name} (not in profile '{profile}')")
-    in_parallel(remove_container, sorted(set(current) - wanted))
-    failed = []
+    in_parallel(remove_container, gone)
 
-    def ensure(h: LabHost) -> None:
+    def ensure(h: LabHost) -> str | None:
+        """The host's container made or started; what failed, if it did."""
         try:
             what = ensure_container(lab, h, image, current)
-            if what != "running":
-                log(f"lab: {h.name:<16} {h.address:<15} {what}")
         except LabError as exc:
-            failed.append(f"{h.name}: {exc}")
+            return f"{h.name}: {exc}"
+        if what != "running":
+            log(f"lab: {h.name:<16} {h.address:<15} {what}")
+        return None
 
-    in_parallel(ensure, hosts)
+    failed = [problem for problem in in_parallel(ensure, hosts) if problem]
     try:
         what = ensure_ntp_source(lab, image, current, hosts)
         if what not in (None, "running"):
@@ -421,7 +422,6 @@ def parse_size(text: str) -> int:
 def status(lab: Lab) -> list[dict]:
     """One row per lab container: host, address, state, SSH answer, memory."""
     state = lab_state(lab.state_dir) or {"hosts": {}}
-    rows = []
     found = {c["Labels"]["gbtt.host"]: c for c in containers(lab.label) if c["Labels"].get("gbtt.host")}
     names = sorted(set(found) | set(state["hosts"]))
     mem = memory_by_container() if found else {}
@@ -438,9 +438,7 @@ def status(lab: Lab) -> list[dict]:
             "memory": mem.get(lab.container(name), 0),
         }
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        rows = list(pool.map(row, names))
-    return rows
+    return in_parallel(row, names, SSH_AT_ONCE)
 
 
 def down(lab: Lab, log=print) -> int:
