@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
+import time
+from pathlib import Path
 
 import testinfra
 
@@ -31,11 +34,38 @@ def recap(out: str, host: str) -> dict:
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
 
 
-def pyinfra(*args, inventory=REPO / "lab" / "pyinfra.py", env=None):
+def pyinfra(*args, inventory=REPO / "lab" / "pyinfra.py", env=None, timeline: Path | None = None):
+    """`timeline`: also write each line of the run's output to this file as it comes, after the seconds
+    since the start (a passing test prints nothing of its runs: this is where a slow one shows its wait)."""
     yes = [] if "--dry" in args else ["-y"]  # -y would skip the change detection that --dry prints
-    return subprocess.run([str(BIN / "pyinfra"), *yes, str(inventory), str(REPO / "deploys" / "site.py"), *args],
-                          capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL, env=env,
-                          timeout=DEPLOY_SECONDS)
+    cmd = [str(BIN / "pyinfra"), *yes, str(inventory), str(REPO / "deploys" / "site.py"), *args]
+    if timeline is None:
+        return subprocess.run(cmd, capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL, env=env,
+                              timeout=DEPLOY_SECONDS)
+    timeline.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    with timeline.open("w", encoding="utf-8") as log, subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/tmp", stdin=subprocess.DEVNULL,
+            env=env) as proc:
+        def read(stream, lines):
+            for line in stream:
+                lines.append(line)
+                log.write(f"{time.monotonic() - start:7.1f} {line}")
+                log.flush()
+
+        out, err = [], []
+        readers = [threading.Thread(target=read, args=pair) for pair in ((proc.stdout, out), (proc.stderr, err))]
+        for reader in readers:
+            reader.start()
+        try:
+            proc.wait(timeout=DEPLOY_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        finally:
+            for reader in readers:
+                reader.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(out), "".join(err))
 
 
 def pyinfra_changes(out: str) -> int:

@@ -38,6 +38,8 @@ from gbtt.paths import REPO
 pytestmark = pytest.mark.lab
 HOSTS = ["mcu-conf-01", "mcu-sip-01", "mcu-sip-02", "mcu-relay-01", "mcu-relay-02", "mcu-turn-01", "mcu-bridge-01"]  # the central MCU: group `central`
 PROBE_FROM = "quy-nhon-pc"  # SIP comes from a bridge room
+# the first fresh deploy's output, line by line with its time (labtools.pyinfra): a slow CI run shows its wait there
+TIMELINES = REPO / "out" / "test-artifacts"
 DEPLOYED = "/etc/ssh/sshd_config.d/gbtt.conf"  # written by the first deploy of any host (component common)
 
 
@@ -64,8 +66,9 @@ def by_pyinfra(lab):
     fresh(lab, HOSTS)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            rooms = pool.submit(pyinfra, "--limit", "rooms", "--data", "gbtt_only=common")
-            first = pyinfra("--limit", "central")
+            rooms = pool.submit(pyinfra, "--limit", "rooms", "--data", "gbtt_only=common",
+                                timeline=TIMELINES / "pyinfra-rooms-common.log")
+            first = pyinfra("--limit", "central", timeline=TIMELINES / "pyinfra-central-fresh.log")
             assert rooms.result().returncode == 0, (rooms.result().stdout + rooms.result().stderr)[-3000:]
     finally:
         start_background()  # the session's background work waited for this deploy (conftest)
