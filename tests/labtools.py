@@ -2,6 +2,7 @@
 what they report."""
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import threading
@@ -39,19 +40,18 @@ def pyinfra(*args, inventory=REPO / "lab" / "pyinfra.py", env=None, timeline: Pa
     since the start (a passing test prints nothing of its runs: this is where a slow one shows its wait)."""
     yes = [] if "--dry" in args else ["-y"]  # -y would skip the change detection that --dry prints
     cmd = [str(BIN / "pyinfra"), *yes, str(inventory), str(REPO / "deploys" / "site.py"), *args]
-    if timeline is None:
-        return subprocess.run(cmd, capture_output=True, text=True, cwd="/tmp", stdin=subprocess.DEVNULL, env=env,
-                              timeout=DEPLOY_SECONDS)
-    timeline.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    with timeline.open("w", encoding="utf-8") as log, subprocess.Popen(
+    if timeline is not None:
+        timeline.parent.mkdir(parents=True, exist_ok=True)
+    with (timeline.open("w", encoding="utf-8") if timeline else contextlib.nullcontext()) as log, subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/tmp", stdin=subprocess.DEVNULL,
             env=env) as proc:
         def read(stream, lines):
             for line in stream:
                 lines.append(line)
-                log.write(f"{time.monotonic() - start:7.1f} {line}")
-                log.flush()
+                if log:
+                    log.write(f"{time.monotonic() - start:7.1f} {line}")
+                    log.flush()
 
         out, err = [], []
         readers = [threading.Thread(target=read, args=pair) for pair in ((proc.stdout, out), (proc.stderr, err))]
