@@ -116,14 +116,19 @@ def cause_of_failure(leg: dict | None) -> str:
     return CAUSES.get(code, leg.get("reason") or "the call ended")
 
 
+def relay_replies(fleet: Fleet, inventory: Path, call_id: str):
+    """(relay, its reply to a query of the call), relay after relay, asked from the first registrar."""
+    registrar = fleet.remote(fleet.with_role("sip_registrar")[0].name)
+    for relay in fleet.with_role("media_relay"):
+        port = host_knobs(inventory, relay.name, "media_relay")["rtpengine_ng_port"]
+        yield relay.name, run_probe(registrar, "rtpengine", "query", relay.vars["ansible_host"], port, call_id)
+
+
 def _relay(fleet: Fleet, inventory: Path, leg: dict) -> dict:
     """The relay's packet counts of a leg's call: from the room, and towards it (the bridge's side), from
     whichever media relay carries the call (the registrar spreads calls over them)."""
-    registrar = fleet.remote(fleet.with_role("sip_registrar")[0].name)
     reply = {}
-    for relay in fleet.with_role("media_relay"):
-        port = host_knobs(inventory, relay.name, "media_relay")["rtpengine_ng_port"]
-        reply = run_probe(registrar, "rtpengine", "query", relay.vars["ansible_host"], port, leg["call_id"])
+    for _relay_name, reply in relay_replies(fleet, inventory, leg["call_id"]):
         if reply.get("result") == "ok":
             break
     if reply.get("result") != "ok":
@@ -215,7 +220,8 @@ def _rehearse(inventory: Path, inv, fleet: Fleet, lab: bool, meeting: str | None
     for room, leg in legs.items():
         leg.update({k: v for k, v in after.get(room, {}).items() if k.startswith("video_")})
         tile = canvas["tiles"].get(room)
-        leg["video_tile"] = tile if tile else ("hidden" if room in canvas.get("hidden", []) else None)
+        leg["video_tile"] = tile if tile else ("hidden" if room in canvas.get("hidden", []) else
+                                               {"error": canvas["error"]} if "error" in canvas else None)
     ask(inventory, lab, {"verb": "end", "meeting": number})
     results = [_result(r, legs.get(r["id"]), measured.get(r["id"], {}), tones, joined, emulated, started, lab)
                for r in rooms]
@@ -323,6 +329,8 @@ def picture_fault(picture: dict) -> str:
     tile = picture.get("tile")
     if tile is None:
         return "it has no tile in the composed picture (the bridge's compositor)"
+    if "error" in tile:
+        return f"the bridge's composed picture could not be taken: {tile['error']}"
     if tile != "hidden" and tile["luma"] < SHOWN_LUMA:
         return f"its tile in the composed picture is black (mean luma {tile['luma']}): the bridge cannot decode it"
     if not picture.get("frames") or picture.get("size") is None:

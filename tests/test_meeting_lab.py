@@ -31,7 +31,7 @@ from gbtt.inventory import load
 from gbtt.meeting import MeetingError, ask_ok, run as run_meeting
 from gbtt.meetings import meetings, now_utc
 from gbtt.checks import run_probe
-from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse
+from gbtt.rehearsal import HEAR_DB, OWN_DB, SHOWN_LUMA, rehearse, relay_replies
 from gbtt.lab.browser import open_browser
 from gbtt.lab.lab import open_lab
 from gbtt.hostinventory import lab_address
@@ -44,6 +44,14 @@ HARDWARE = ("vp-ubnd-codec", "quy-nhon-codec")
 WEB = "vp-ubnd-web"  # the small lab's WebRTC room PC
 
 
+def bridge_journal(inventory, seconds: int, own: bool = False) -> str:
+    """The bridge's journal of the last `seconds`; `own`: its own log lines only (not the SIP messages)."""
+    text = remote(open_lab(inventory), "mcu-bridge-01").check_output(
+        f"journalctl -u gbtt-bridge --since -{seconds}s --no-pager -o cat")
+    return "\n".join(line for line in text.splitlines() if re.match(r"(INFO|WARNING|ERROR|CRITICAL) ", line)) \
+        if own else text
+
+
 def meeting(inventory, lab, verb, booking, room, log_dir):
     """`gbtt meeting` as the engineer runs it; a bridge that does not answer has every thread's stack
     (faulthandler, on SIGUSR1) put into the failure, from its journal."""
@@ -52,10 +60,9 @@ def meeting(inventory, lab, verb, booking, room, log_dir):
     except MeetingError as exc:
         if "does not answer" not in str(exc):
             raise
-        bridge = remote(open_lab(inventory), "mcu-bridge-01")
-        bridge.run("systemctl kill -s USR1 gbtt-bridge")
+        remote(open_lab(inventory), "mcu-bridge-01").run("systemctl kill -s USR1 gbtt-bridge")
         time.sleep(1)
-        journal = bridge.check_output("journalctl -u gbtt-bridge --since -90s --no-pager -o cat")
+        journal = bridge_journal(inventory, 90)
         raise MeetingError(f"{exc}\n--- the bridge's journal, its threads' stacks last ---\n{journal[-12000:]}") from exc
 
 
@@ -73,7 +80,9 @@ def upcoming():
 
 
 def test_rehearsal_of_every_room_each_hears_the_others_and_not_itself(lab, tmp_path, capsys):
-    assert main(["rehearse", "--rooms", "all", "--out", str(tmp_path)]) == 0, capsys.readouterr().out
+    if main(["rehearse", "--rooms", "all", "--out", str(tmp_path)]) != 0:  # what the bridge logged, with the table
+        pytest.fail(f"{capsys.readouterr().out}\n--- the bridge's own log lines ---\n"
+                    f"{bridge_journal(REAL, 120, own=True)[-8000:]}")
     report = json.loads(next(tmp_path.glob("rehearsal-lab-*.json")).read_text())
     by_room = {r["room"]: r for r in report["results"]}
     for room in ROOMS:
@@ -117,6 +126,18 @@ def levels(lab, room: str) -> dict[str, float]:
     return {r: got["levels"][str(float(f))] for r, f in tones.items()}
 
 
+def relays_holding(call_id: str) -> list[str]:
+    """The media relays that know the call (its own, and the one that learnt it from Redis)."""
+    return [name for name, reply in relay_replies(Fleet(REAL, True), REAL, call_id) if reply.get("result") == "ok"]
+
+
+def relays_told_delete(lab, call_id: str) -> list[str]:
+    """The media relays whose rtpengine received a delete command for the call (their journal)."""
+    told = f"[{call_id}]: [control] Received command 'delete'"
+    return [relay for relay in ("mcu-relay-01", "mcu-relay-02")
+            if told in remote(lab, relay).check_output("journalctl -t rtpengine --since -120s --no-pager -o cat")]
+
+
 def legs(number: str) -> dict[str, dict]:
     return {leg["room"]: leg for leg in meeting(REAL, True, "show", number, None, NO_LOG)["legs"]}
 
@@ -155,8 +176,16 @@ def test_the_central_engineer_mutes_drops_redials_and_ends(lab, upcoming, tmp_pa
     meeting(REAL, True, "unmute", booking, "an-lao-pc", log)
     time.sleep(1.5)
     assert levels(lab, "vp-ubnd-pc")["an-lao-pc"] >= HEAR_DB
+    call_id = legs(number)["quy-nhon-pc"]["call_id"]
+    assert relays_holding(call_id), "no relay knows the call"
     meeting(REAL, True, "drop", booking, "quy-nhon-pc", log)
     assert legs(number)["quy-nhon-pc"]["state"] == "ended"
+    # its BYE through the registrar deletes its session on the relay at once (rtpengine frees it after its
+    # delete-delay, 30 s), not at the relay's timeout for a call whose media stopped (60 s)
+    deadline = time.monotonic() + 5
+    while not relays_told_delete(lab, call_id):
+        assert time.monotonic() < deadline, f"no relay was told to delete the dropped call {call_id}"
+        time.sleep(0.5)
     meeting(REAL, True, "redial", booking, "quy-nhon-pc", log)
     deadline = time.monotonic() + 10
     while legs(number)["quy-nhon-pc"]["state"] != "connected":
@@ -338,6 +367,44 @@ def test_the_bridge_restarts_and_calls_every_room_of_the_running_meeting_again(l
     assert not [leg for leg in legs(number).values() if leg["state"] != "ended"]
 
 
+def test_meetings_leave_no_open_file_behind_and_the_bridge_may_open_what_its_ports_need(lab, upcoming, tmp_path):
+    """A meeting's pipelines (a room's sound, the meeting's pictures) let go of their buses' descriptors
+    when it ends: they leaked about 30 per meeting of the full lab, and the bridge died ("Too many open
+    files") after about 30 meetings. Its soft limit is raised towards what its media ports need (the journal
+    says both), from Debian's 1024, which two meetings of 15 rooms pass."""
+    booking, number = upcoming
+    bridge = remote(lab, "mcu-bridge-01")
+    pid = bridge.check_output("systemctl show -p MainPID --value gbtt-bridge")
+    said = re.findall(r"open files: up to (\d+) \(the media ports \S+ need about (\d+)\)",
+                      bridge.check_output(f"journalctl _PID={pid} --no-pager -o cat"))
+    assert said, "the bridge did not say its open files limit"
+    allowed, need = map(int, said[-1])
+    assert allowed >= need > 1024, said
+    assert re.search(rf"Max open files\s+{allowed}\s", bridge.check_output(f"cat /proc/{pid}/limits"))
+
+    def open_files() -> int:
+        return int(bridge.check_output(f"ls /proc/{pid}/fd | wc -l"))
+
+    def one_meeting() -> int:
+        meeting(REAL, True, "start", booking, None, tmp_path)
+        try:
+            wait_connected(number, ROOMS, 15)
+            return open_files()
+        finally:
+            meeting(REAL, True, "end", booking, None, tmp_path)
+
+    meeting(REAL, True, "end", booking, None, tmp_path)
+    one_meeting()  # the first meeting since the bridge started: GStreamer's registry, threads that stay
+    time.sleep(2)  # the media let go after the meeting ended (gbtt_bridge.service.end)
+    before = open_files()
+    during = one_meeting()  # the leak was two per pipeline (a room's sound, the pictures): one meeting shows it
+    deadline = time.monotonic() + 10
+    while (after := open_files()) > before + 2:
+        assert time.monotonic() < deadline, f"open files: {before} before a meeting ({during} during), {after} after"
+        time.sleep(0.5)
+    assert during > before + 10 * len(ROOMS), (before, during)  # the count sees a meeting's sockets
+
+
 def test_a_room_dialling_the_wrong_pin_is_refused_and_the_right_one_admits_a_guest(lab, upcoming, tmp_path):
     _, number = upcoming
     inv = load(REAL)
@@ -347,7 +414,8 @@ def test_a_room_dialling_the_wrong_pin_is_refused_and_the_right_one_admits_a_gue
     try:
         assert run_probe(remote(lab, "quy-nhon-pc"), "baresip", 4444, "dial", f"sip:{number}*{wrong}@{domain}").get("ok")
         time.sleep(2)
-        assert "quy-nhon-pc" not in legs(number)  # refused before it joined (403 Wrong PIN)
+        # refused before it joined (403 Wrong PIN): no leg, or only its ended one of an earlier meeting
+        assert legs(number).get("quy-nhon-pc", {}).get("state", "ended") == "ended", legs(number)
         assert run_probe(remote(lab, "quy-nhon-pc"), "baresip", 4444, "dial", f"sip:{number}*{pin}@{domain}").get("ok")
         wait_connected(number, ["quy-nhon-pc"], 10)
     finally:

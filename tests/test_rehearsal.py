@@ -1,8 +1,9 @@
 """What the rehearsal says of a room that misses some of the others: the
-cause follows from what the other rooms heard (gbtt.rehearsal.missing_cause)."""
+cause follows from what the other rooms heard (gbtt.rehearsal.missing_cause);
+and of a picture that fails, what failed first (gbtt.rehearsal.picture_fault)."""
 from __future__ import annotations
 
-from gbtt.rehearsal import listen_again, missing_cause
+from gbtt.rehearsal import listen_again, missing_cause, picture_fault
 
 
 def room(name: str, hears: dict, missing: list[str]) -> dict:
@@ -44,3 +45,20 @@ def test_a_room_missing_one_the_others_hear_listens_again_and_one_nobody_hears_d
     assert listen_again(measured, tones, joined) == ["a"]
     measured["a"] = probe(a=-70, b=-25, c=-30, d=-62)
     assert listen_again(measured, tones, joined) == []
+
+
+def test_the_picture_cause_names_what_failed_first():
+    """The bridge's snapshot failing is said as such (a CI rehearsal on 2026-12-01 said "no tile" of every
+    room, though the canvas itself could not be taken); then no tile, a black tile, the room's own receiver."""
+    good = {"bridge_frames_in": 40, "tile": {"x": 0, "y": 0, "width": 160, "height": 90, "luma": 90.0},
+            "frames": 20, "size": "320x180", "want": "320x180", "fps": 6.0, "min_fps": 2.0}
+    assert picture_fault(good) == ""
+    snapshot = {**good, "tile": {"error": "the compositor produced no picture in 3 s (pipeline playing, pending "
+                                          "void-pending)"}}
+    assert picture_fault(snapshot) == "the bridge's composed picture could not be taken: the compositor produced " \
+                                      "no picture in 3 s (pipeline playing, pending void-pending)"
+    assert "no tile" in picture_fault({**good, "tile": None})
+    assert "is black" in picture_fault({**good, "tile": {**good["tile"], "luma": 16.0}})
+    assert picture_fault({**good, "tile": "hidden"}) == ""
+    assert "receives 1.0 pictures/s" in picture_fault({**good, "fps": 1.0})
+    assert "receives no pictures from it" in picture_fault({**good, "bridge_frames_in": 0})

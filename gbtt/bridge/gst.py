@@ -9,7 +9,7 @@ import threading
 import gi
 
 gi.require_version("Gst", "1.0")
-from gi.repository import Gio, GLib, Gst  # noqa: E402
+from gi.repository import Gio, GLib, GObject, Gst  # noqa: E402
 
 Gst.init(None)
 
@@ -55,6 +55,39 @@ class Ports:
         rtcp.close()
         with self.lock:
             self.used.discard(port)
+
+
+class Handlers:
+    """Signal handlers and pad probes of one pipeline, let go together when it closes. One left connected
+    keeps what it refers to (a bound method: its owner, and so the pipeline, its bus and the bus's file
+    descriptors) alive for good: the cycle passes through C, where Python's collector cannot see it (the lab's
+    bridge ran out of descriptors after about 30 meetings, 2026-12-01)."""
+
+    def __init__(self):
+        self.connected: list[tuple[GObject.Object, int]] = []
+        self.probes: list[tuple[Gst.Pad, int]] = []
+        self.lock = threading.Lock()  # rooms join and leave from several threads
+
+    def connect(self, obj, signal: str, callback, *data) -> None:
+        with self.lock:
+            self.connected.append((obj, obj.connect(signal, callback, *data)))
+
+    def probe(self, pad: Gst.Pad, kind: Gst.PadProbeType, callback, *data) -> int:
+        probe = pad.add_probe(kind, callback, *data)
+        with self.lock:
+            self.probes.append((pad, probe))
+        return probe
+
+    def release(self, pad: Gst.Pad | None = None) -> None:
+        """Every handler and probe (`pad`: that pad's probes only)."""
+        with self.lock:
+            probes = [p for p in self.probes if pad is None or p[0] is pad]
+            self.probes = [p for p in self.probes if p not in probes]
+            connected, self.connected = (self.connected, []) if pad is None else ([], self.connected)
+        for held, probe in probes:
+            held.remove_probe(probe)
+        for obj, handler in connected:
+            obj.disconnect(handler)
 
 
 def make(factory: str, **props) -> Gst.Element:

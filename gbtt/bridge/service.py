@@ -642,10 +642,31 @@ def control_handler(bridge: Bridge):
     return Handler
 
 
+# File descriptors per media port pair in use (measured in the full lab, 2026-12-01: 14 legs of 3 pairs
+# each held 464 descriptors: their sockets, and GStreamer's pipelines, buses and threads)
+DESCRIPTORS_PER_PAIR = 11
+
+
+def open_files_for(media_ports: list[int] | None) -> None:
+    """The soft limit of open files raised towards what the whole media port range needs, as far as the
+    hard limit allows (Debian's services start with 1024, which two meetings of 15 rooms pass); said in the
+    journal, with a warning where the hard limit is below the need."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low, high = media_ports or (0, 0)
+    need = (high - low + 1) // 2 * DESCRIPTORS_PER_PAIR + 256
+    if soft < need:
+        soft = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    (log.info if soft >= need else log.warning)(
+        "open files: up to %d (the media ports %d-%d need about %d)", soft, low, high, need)
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with open(argv[0], encoding="utf-8") as f:
         config = json.load(f)
+    open_files_for(config.get("media_ports"))
     # `systemctl kill -s USR1 gbtt-bridge`: every thread's stack in the journal (a bridge that seems stuck)
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     bridge = Bridge(config)

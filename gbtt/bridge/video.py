@@ -19,7 +19,7 @@ import logging
 import struct
 import threading
 
-from .gst import Ports, force_key_unit, make, receiver, sender  # first: it asks for GStreamer 1.0
+from .gst import Handlers, Ports, force_key_unit, make, receiver, sender  # first: it asks for GStreamer 1.0
 from .tiles import layout
 
 from gi.repository import Gio, GLib, GObject, Gst  # noqa: E402 (isort: skip)
@@ -106,6 +106,7 @@ class Composer:
         self.outputs: dict[tuple, Output] = {}
         self.session = 0
         self.lock = threading.RLock()
+        self.handlers = Handlers()
         self.pipe = Gst.Pipeline.new(f"meeting-{number}")
         raw = f"video/x-raw,width={width},height={height},framerate={fps}/1"
         background = Gst.parse_bin_from_description(
@@ -124,7 +125,7 @@ class Composer:
         self.rtpbin = make("rtpbin", latency=100, do_retransmission=False)
         # AVPF's timing (RFC 4585): a key frame request leaves at once, not at the next regular report (~5 s)
         Gst.util_set_object_arg(self.rtpbin, "rtp-profile", "avpf")
-        self.rtpbin.connect("pad-added", self._pad_added)
+        self.handlers.connect(self.rtpbin, "pad-added", self._pad_added)
         for element in (background, self.mixer, caps, self.canvas, self.rtpbin):
             self.pipe.add(element)
         background.link(self.mixer)
@@ -132,10 +133,10 @@ class Composer:
         caps.link(self.canvas)
         bus = self.pipe.get_bus()
         bus.add_signal_watch()
-        bus.connect("message::error", self._error)
-        bus.connect("message::warning", self._error)
+        self.handlers.connect(bus, "message::error", self._error)
+        self.handlers.connect(bus, "message::warning", self._error)
         # rooms come and go: the pipeline's latency is worked out again whenever one changes it
-        bus.connect("message::latency", lambda *_: self.pipe.recalculate_latency())
+        self.handlers.connect(bus, "message::latency", lambda *_: self.pipe.recalculate_latency())
         self.pipe.set_state(Gst.State.PLAYING)
         # playing before any room is added: an element added while the pipeline changes state can be left behind
         _change, state, _pending = self.pipe.get_state(5 * Gst.SECOND)
@@ -225,7 +226,7 @@ class Composer:
             leg.mixer_pad = self.mixer.request_pad_simple("sink_%u")
             leg.mixer_pad.set_property("alpha", 0.0)
             leg.decoder.get_static_pad("src").link(leg.mixer_pad)
-            leg.decoder.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._count, leg)
+            self.handlers.probe(leg.decoder.get_static_pad("src"), Gst.PadProbeType.BUFFER, self._count, leg)
         for element in [leg.decoder, *leg.elements]:
             element.sync_state_with_parent()
         if out is not None:
@@ -293,6 +294,8 @@ class Composer:
             self._place()
         if leg.tee_pad is not None:
             out.tee.release_request_pad(leg.tee_pad)
+        if leg.decoder is not None:  # its probe refers to the leg, which holds the decoder
+            self.handlers.release(leg.decoder.get_static_pad("src"))
         for element in leg.elements + ([leg.decoder] if leg.decoder else []):
             element.set_state(Gst.State.NULL)
             self.pipe.remove(element)
@@ -380,3 +383,4 @@ class Composer:
         GLib.source_remove(self.timer)
         self.pipe.set_state(Gst.State.NULL)
         self.pipe.get_bus().remove_signal_watch()
+        self.handlers.release()

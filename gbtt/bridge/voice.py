@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from .gst import Ports, make, receiver, sender  # first: it asks for GStreamer 1.0
+from .gst import Handlers, Ports, make, receiver, sender  # first: it asks for GStreamer 1.0
 
 from gi.repository import Gst  # noqa: E402 (isort: skip)
 
@@ -28,6 +28,7 @@ class Voice:
         """`on_level(db)`: the room's level, every 100 ms."""
         self.room, self.ports, self.on_level = room, ports, on_level
         self.pipe = None
+        self.handlers = Handlers()
         self.outer = ports.take()  # facing the room (through the relay)
         try:
             self.inner = ports.take()  # facing Janus
@@ -72,8 +73,8 @@ class Voice:
         rtcp_back.link(rtcp_to_room)
         bus = self.pipe.get_bus()
         bus.add_signal_watch()
-        bus.connect("message::element", self._message)
-        bus.connect("message::error", self._error)
+        self.handlers.connect(bus, "message::element", self._message)
+        self.handlers.connect(bus, "message::error", self._error)
         self.pipe.set_state(Gst.State.PLAYING)
 
     def _message(self, _bus, message) -> None:
@@ -92,6 +93,7 @@ class Voice:
         if self.pipe is not None:
             self.pipe.set_state(Gst.State.NULL)
             self.pipe.get_bus().remove_signal_watch()
+            self.handlers.release()
             self.pipe = None
         self.ports.give(self.outer)
         self.ports.give(self.inner)

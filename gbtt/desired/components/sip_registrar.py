@@ -40,6 +40,8 @@ def build(ctx) -> ComponentState:
     accounts = {user: _quote(pw) for user, pw in sorted(accounts.items())}
     restart = ["kamailio"]
     also_at = moving_address(ctx.inv, ctx.host.name) if takeover else None
+    # 1, 2, ... by name among the registrars: what tells their commands to the relays apart (kamailio.cfg)
+    server_id = 1 + next((i for i, h in enumerate(ring(ctx)) if h.name == ctx.host.name), 0)
     state = ComponentState(
         name="sip_registrar",
         packages=["kamailio", "kamailio-tls-modules", "ssl-cert"],
@@ -53,6 +55,7 @@ def build(ctx) -> ComponentState:
             FileSpec("/etc/kamailio/kamailio.cfg",
                      ctx.render("sip_registrar/kamailio.cfg.j2", address=ctx.address, moving=moving, relays=relays,
                                 peers=[ctx.addr(h.address) for h in ring(ctx) if h.name != ctx.host.name],
+                                server_id=server_id,
                                 media_flags=media_flags(ctx.inv, relay), bridge=bridge,
                                 bridge_address=ctx.addr(bridges[0].address) if bridges else None,
                                 meeting_numbers=meeting_numbers(ctx.inv),
