@@ -17,7 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 from .bridge.tiles import LAYOUTS
-from .desired.components.conference import meeting_room_id, room_pin, turn_credential, web_token
+from .desired.components.conference import meeting_room_id, rehearsal_room_id, room_pin, turn_credential, web_token
 from .desired.components.multipoint_bridge import LIB_DIR, web_rooms
 from .desired.model import host_knobs
 from .inventory import load
@@ -42,8 +42,14 @@ def booking(inv, meeting: str):
 
 
 def meeting_number(inv, meeting: str) -> str:
-    """A booking, as the number the bridge knows."""
-    return str(meeting_room_id(inv, booking(inv, meeting)))
+    """A booking, as the number the bridge knows; or the bridge's standing rehearsal room (`gbtt rehearse
+    --rooms all`), by its number as `gbtt meeting list` shows it."""
+    if meeting == str(rehearsal_room_id(inv)):
+        return meeting
+    try:
+        return str(meeting_room_id(inv, booking(inv, meeting)))
+    except MeetingError as exc:
+        raise MeetingError(f"{exc}; or the rehearsal room, {rehearsal_room_id(inv)}") from None
 
 
 SYSTEMS = {"sip-room-system": "SIP room system", "webrtc-pc": "WebRTC room PC"}  # schemas/endpoint.yml's kinds

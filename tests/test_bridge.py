@@ -15,6 +15,7 @@ from gbtt.bridge import sdp
 from gbtt.desired import host_state
 from gbtt.desired.components.conference import PIN_SEPARATOR, meeting_numbers, meeting_room_id, rehearsal_room_id
 from gbtt.inventory import load
+from gbtt.meeting import MeetingError, meeting_number
 from gbtt.meetings import meetings
 
 BARESIP_G722 = """v=0\r
@@ -262,3 +263,15 @@ def test_ending_a_meeting_answers_at_once_and_lets_its_media_go_afterwards():
     assert closed == ["an-lao-pc", "quy-nhon-pc", "compositor"]
     assert (12, "kick", 21) in bridge.janus.asked and (11, "kick", 22) in bridge.janus.asked  # the browser
     assert sorted(bridge.janus.detached) == [1, 2, 11, 12]
+
+
+def test_the_engineer_names_a_booking_its_number_next_or_the_standing_rehearsal_room():
+    """`gbtt meeting list` shows the bridge's standing rehearsal room (5299); show, start and end take it."""
+    inv = load(REAL)
+    first = sorted(meetings(inv), key=lambda m: m.start)[0]
+    assert meeting_number(inv, first.id) == meeting_number(inv, str(meeting_room_id(inv, first))) \
+        == str(meeting_room_id(inv, first))
+    assert meeting_number(inv, str(rehearsal_room_id(inv))) == "5299"
+    with pytest.raises(MeetingError, match=r"no booked meeting '5298' .*; or the rehearsal room, 5299$"):
+        meeting_number(inv, "5298")
+
