@@ -32,6 +32,7 @@ import faulthandler
 import json
 import logging
 import os
+import resource
 import signal
 import socketserver
 import sys
@@ -651,7 +652,6 @@ def open_files_for(media_ports: list[int] | None) -> None:
     """The soft limit of open files raised towards what the whole media port range needs, as far as the
     hard limit allows (Debian's services start with 1024, which two meetings of 15 rooms pass); said in the
     journal, with a warning where the hard limit is below the need."""
-    import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     low, high = media_ports or (0, 0)
     need = (high - low + 1) // 2 * DESCRIPTORS_PER_PAIR + 256
