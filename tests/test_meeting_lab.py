@@ -370,7 +370,7 @@ def test_the_bridge_restarts_and_calls_every_room_of_the_running_meeting_again(l
 def test_meetings_leave_no_open_file_behind_and_the_bridge_may_open_what_its_ports_need(lab, upcoming, tmp_path):
     """A meeting's pipelines (a room's sound, the meeting's pictures) let go of their buses' descriptors
     when it ends: they leaked about 30 per meeting of the full lab, and the bridge died ("Too many open
-    files") after about 30 meetings. Its soft limit is raised towards what its media ports need (the journal
+    files") after 17 meetings. Its soft limit is raised towards what its media ports need (the journal
     says both), from Debian's 1024, which two meetings of 15 rooms pass."""
     booking, number = upcoming
     bridge = remote(lab, "mcu-bridge-01")
