@@ -134,8 +134,8 @@ def relays_holding(call_id: str) -> list[str]:
 def relays_told_delete(lab, call_id: str) -> list[str]:
     """The media relays whose rtpengine received a delete command for the call (their journal)."""
     told = f"[{call_id}]: [control] Received command 'delete'"
-    return [relay for relay in ("mcu-relay-01", "mcu-relay-02")
-            if told in remote(lab, relay).check_output("journalctl -t rtpengine --since -120s --no-pager -o cat")]
+    return [relay.name for relay in Fleet(REAL, True).with_role("media_relay")
+            if told in remote(lab, relay.name).check_output("journalctl -t rtpengine --since -120s --no-pager -o cat")]
 
 
 def legs(number: str) -> dict[str, dict]:

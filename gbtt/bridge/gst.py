@@ -72,11 +72,10 @@ class Handlers:
         with self.lock:
             self.connected.append((obj, obj.connect(signal, callback, *data)))
 
-    def probe(self, pad: Gst.Pad, kind: Gst.PadProbeType, callback, *data) -> int:
+    def probe(self, pad: Gst.Pad, kind: Gst.PadProbeType, callback, *data) -> None:
         probe = pad.add_probe(kind, callback, *data)
         with self.lock:
             self.probes.append((pad, probe))
-        return probe
 
     def release(self, pad: Gst.Pad | None = None) -> None:
         """Every handler and probe (`pad`: that pad's probes only)."""
