@@ -1,7 +1,7 @@
 """Loading an inventory directory: every file parsed, schema-checked and
 placed in the model, with every problem kept (never raised).
 
-Per-file results (parsed data with line numbers, that file's problems, a
+Per-file results (parsed data, that file's problems, a
 site's facts for the cross-site rules, and a site's own rule findings) are
 cached by file content, so that re-validating a large inventory in which one
 file changed re-parses and re-checks only that file.  A cached file's data is
@@ -23,9 +23,9 @@ from .paths import INVENTORY_DIR, REPO, SCHEMA_DIR
 from .problems import Problem, join_path
 from .rules.facts import site_facts
 from .vault import VaultError, decrypt, redact
-from .yamlload import YamlError, line_of, load_text
+from .yamlload import LineDict, LineList, YamlError, line_of, load_plain, load_text
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 ROLES_DIR = REPO / "roles"
 CODE_DIR = REPO / "gbtt"
 RULES_ENTRY = "\0rules"  # the cache's entry for the rules that read no site file
@@ -70,6 +70,7 @@ class Inventory:
     results: dict = field(default_factory=dict)  # kind.key -> {id or None: FileResult}, in file order
     digests: dict = field(default_factory=dict)  # relpath -> sha256 of its content
     _docs: dict = field(default_factory=dict, repr=False)
+    _lines: dict = field(default_factory=dict, repr=False)  # relpath -> its data with lines, read when asked
     _prefix: str | None = field(default=None, repr=False)
     _cache: tuple | None = field(default=None, repr=False)  # what save_cache needs
 
@@ -114,12 +115,26 @@ class Inventory:
         key = path[0]
         if len(path) > 1 and (key, path[1]) in self.files:
             rel = self.files[(key, path[1])]
-            return self.display(rel), line_of(self.item(key, path[1]), path[2:])
+            return self.display(rel), line_of(self._with_lines(rel, self.item(key, path[1])), path[2:])
         rel = self.files.get((key, None))
         if rel is None:
             return self.display("."), 0
         self._read(key)
-        return self.display(rel), line_of(self._docs.get(key), path[1:])
+        return self.display(rel), line_of(self._with_lines(rel, self._docs.get(key)), path[1:])
+
+    def _with_lines(self, rel: str, data):
+        """`data` as read with its lines: a file read on the fast path (plain dicts, no lines) is read
+        again, once, when a problem in it needs a line."""
+        if data is None or isinstance(data, (LineDict, LineList)):
+            return data
+        if rel not in self._lines:
+            kind = kind_for(rel)
+            try:
+                raw = (self.root / rel).read_bytes()
+                self._lines[rel] = redact(load_text(decrypt(raw))[0]) if kind and kind.secret else load_text(raw)[0]
+            except (OSError, YamlError, VaultError):
+                self._lines[rel] = None
+        return self._lines[rel]
 
     def problem(self, path: tuple, message: str) -> Problem:
         file, line = self.where(path)
@@ -279,18 +294,23 @@ def parse_file(kind: FileKind, relpath: str, raw: bytes, display: str) -> FileRe
             raw = decrypt(raw)
         except VaultError as exc:
             return FileResult(None, [problem(1, f"{VAULT_FILE} {exc}")])
-    try:
-        data, duplicates = load_text(raw)
-    except YamlError as exc:
-        return FileResult(None, [problem(exc.line, exc.message)])
+    plain, data = load_plain(raw)
+    duplicates = []
+    if not plain:
+        try:
+            data, duplicates = load_text(raw)
+        except YamlError as exc:
+            return FileResult(None, [problem(exc.line, exc.message)])
     problems = [problem(line, msg) for line, msg in duplicates]
     if data is None:
         problems.append(problem(1, f"the file is empty (expected the {kind.schema.replace('_', ' ')} described in schemas/{kind.schema}.yml)"))
         return FileResult(None, problems)
     document = {kind.key: {stem: data} if kind.shape == "directory" else data}
     depth = len(prefix)
-    for path, message in schemas.check(kind, document):
-        line = line_of(data, path[depth:]) if len(path) >= depth else getattr(data, "line", 1)
+    found = schemas.check(kind, document)
+    lines = load_text(raw)[0] if found and plain else data  # a file with problems is read again for its lines
+    for path, message in found:
+        line = line_of(lines, path[depth:]) if len(path) >= depth else getattr(lines, "line", 1)
         problems.append(problem(line or 1, message, path))
     if secret:
         data = redact(data)
@@ -312,6 +332,7 @@ def load(root: Path | str, use_cache: bool = True) -> Inventory:
     cache_file = _cache_path(root)
     cache, delta = _read_cache(cache_file, fingerprint) if use_cache else ({}, {})
     fresh: dict = {}
+    root_s = str(root) + os.sep
     seen_kinds = set()
     kinds: dict = {}  # a folder's or a file's kind, looked up once
 
@@ -333,7 +354,8 @@ def load(root: Path | str, use_cache: bool = True) -> Inventory:
             fresh[rel] = entry  # unchanged since it was parsed: not even read
         else:
             try:
-                raw = (root / rel).read_bytes()
+                with open(root_s + rel, "rb") as f:  # os-level: pathlib costs as much as reading, 10,000 times
+                    raw = f.read()
             except OSError as exc:
                 inv.problems.append(Problem(inv.display(rel), 0, kind.key, f"cannot read the file: {exc.strerror}"))
                 inv.broken.add(kind.key)

@@ -227,7 +227,9 @@ def _message(error, kind: FileKind, secret: bool) -> str:
         allowed = allowed_keys(kind, tuple(error.document_path[:-1]))
         return f"unknown key '{error.field}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
     if code == E.BAD_TYPE.code:
-        return f"must be of type {c}, not {type(value).__name__} {_show(value, secret)}"
+        # the same words whichever reader read the file (its line-keeping dict and list are subclasses)
+        kind = "dict" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
+        return f"must be of type {c}, not {kind} {_show(value, secret)}"
     if code == E.UNALLOWED_VALUE.code:
         return f"unallowed value {_show(value, secret)} (allowed: {', '.join(map(str, c))})"
     if code == E.MIN_VALUE.code:

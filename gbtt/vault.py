@@ -8,7 +8,10 @@ inventory uses its own vault and its own password file, kept out of git.
 """
 from __future__ import annotations
 
+import binascii
 import configparser
+import hashlib
+import hmac
 import os
 import sys
 from pathlib import Path
@@ -39,12 +42,43 @@ def decrypt(data: bytes) -> bytes:
     pw_file = password_file()
     if pw_file is None or not pw_file.is_file():
         raise VaultError(f"cannot be decrypted: no vault password file (looked for {pw_file or 'ANSIBLE_VAULT_PASSWORD_FILE'})")
-    vault = _ansible_vault()
-    secret = vault.VaultSecret(pw_file.read_bytes().strip())
+    password = pw_file.read_bytes().strip()
+    plaintext = _decrypt_aes256(data, password)
+    if plaintext is not None:
+        return plaintext
+    vault = _ansible_vault()  # what the short path does not know, or cannot decrypt: Ansible's own words
     try:
-        return vault.VaultLib([("default", secret)]).decrypt(data)
+        return vault.VaultLib([("default", vault.VaultSecret(password))]).decrypt(data)
     except vault.AnsibleVaultError as exc:
         raise VaultError(f"cannot be decrypted with {pw_file}: {exc}") from None
+
+
+def _decrypt_aes256(data: bytes, password: bytes) -> bytes | None:
+    """The plaintext of a vault in Ansible's format 1.1/1.2 with AES256 (`ansible-vault encrypt`'s), read
+    with the primitives Ansible's library uses (PBKDF2-SHA256, HMAC-SHA256, AES-CTR, PKCS7), without
+    importing that library (a third of a second, the largest part of validating 10,000 rooms warm).
+    None for anything else, and when the password does not fit: then Ansible's library decides and says why."""
+    try:
+        header, _, body = data.strip().partition(b"\n")
+        fields = header.strip().split(b";")
+        if fields[1].strip() not in (b"1.1", b"1.2") or fields[2].strip() != b"AES256":
+            return None
+        salt_hex, mac_hex, cipher_hex = binascii.unhexlify(b"".join(body.split())).split(b"\n", 2)
+        salt, mac, ciphertext = binascii.unhexlify(salt_hex), binascii.unhexlify(mac_hex), binascii.unhexlify(cipher_hex)
+    except (IndexError, ValueError, binascii.Error):
+        return None
+    key = hashlib.pbkdf2_hmac("sha256", password, salt, 10000, 80)
+    if not hmac.compare_digest(hmac.digest(key[32:64], ciphertext, "sha256"), mac):
+        return None
+    from cryptography.hazmat.primitives import padding  # noqa: PLC0415 - only for a vault
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: PLC0415
+
+    decryptor = Cipher(algorithms.AES(key[:32]), modes.CTR(key[64:80])).decryptor()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        return unpadder.update(decryptor.update(ciphertext) + decryptor.finalize()) + unpadder.finalize()
+    except ValueError:
+        return None
 
 
 def encrypt(plaintext: bytes) -> bytes:

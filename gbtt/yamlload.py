@@ -1,13 +1,26 @@
-"""YAML loading that remembers where every key and list item stands.
+"""YAML loading, as PyYAML's safe loader reads it (YAML 1.1, as Ansible does).
 
 `load_text` returns plain dict/list subclasses (`LineDict`, `LineList`) that
 carry the 1-based line of each key / item, so that any problem found later
 (by a schema or a cross-reference rule) can name its line.  Duplicate keys,
 which PyYAML would silently overwrite, are reported.
+
+`load_plain` is the fast path for the many files that have no problem: plain
+dicts and lists, read by yaml-rs (Rust) when the text holds nothing that YAML
+1.2 (yaml-rs) and 1.1 (PyYAML) could read differently; otherwise it declines
+and the caller takes `load_text`.  Lines are looked up again with `load_text`
+only for a file that has a problem to report.
 """
 from __future__ import annotations
 
+import re
+
 import yaml
+
+try:
+    import yaml_rs
+except ImportError:  # a platform without its wheel: load_text alone, slower, same values
+    yaml_rs = None
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN: dict = {}  # plain scalar -> its tag: the same words recur in every file
@@ -166,6 +179,75 @@ def load_text(data: bytes):
     except yaml.YAMLError as exc:
         raise YamlError(1, f"YAML error: {_one_line(str(exc))}") from None
     return value, builder.duplicates
+
+
+def _table(default: bytes, *groups: tuple[bytes, bytes]) -> bytes:
+    """A bytes.translate table: each byte to `default`, then each group's bytes to its class (one byte for
+    all, or one per byte); later groups win."""
+    table = bytearray(default * 256)
+    for chars, classes in groups:
+        for i, c in enumerate(chars):
+            table[c] = classes[i] if len(classes) > 1 else classes[0]
+    return bytes(table)
+
+
+_DIGITS, _LETTERS = b"0123456789", b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# What could read differently is found by translating the text to a few classes of bytes, then looking
+# for fixed sequences (a regular expression over the text itself costs ten times as much at 10,000 files).
+# 1. How a plain scalar starts: after a line's start, ":", "[", "{", "," or "- " (all P; spaces dropped).
+#    "0" then a digit, base letter or "_" (1.1: "010" octal, "0o17" a string; 1.2: 10 and 15), a leading
+#    "_" (1.1: "_1" a string), a sign or "." (1.1: "-.5" a string; ".NaN" keys), an anchor, alias, tag or
+#    complex key (&), a merge key (<<).
+_STARTS = _table(b"a", (_DIGITS, b"D"), (b"0", b"0"), (b"xXoObB", b"x"), (b"_", b"u"), (b"eE", b"e"),
+                 (b"\n:[{,", b"P"), (b"-+", b"-"), (b".", b"."), (b"&*!?", b"&"), (b"<", b"<"))
+_RISKY_ZERO, _RISKY_SIGN = re.compile(rb"P0[0Dxu]"), re.compile(rb"P-(?:0[0Dxu]|u|\.)")
+_START_NEEDLES = (b"Pu", b"P&", b"P<", b"P.")
+# 2. With every digit alike: a date at a scalar's start (1.1 and 1.2 read date-times apart), digits on
+#    both sides of ":" (1.1: base 60, "1:20" is 80), an exponent (1.1 needs a dot and a signed exponent:
+#    "1e3" is a string).
+_NUMBER_NEEDLES = (b"PDDDD-", b"DPD", b"De", b"D.e")
+# 3. After a line's start, "{", "[", "," or "-" (S; spaces dropped): ":", an empty key (1.1: an error),
+#    "|" or ">" (1.1: a block scalar, an error in a flow).
+_KEYS = _table(b"a", (b"\n{[,-", b"S"), (b":", b":"), (b"|>", b"|"))
+_KEY_NEEDLES = (b"S:", b"S|")
+# 4. Whole words that 1.1 reads as booleans (1.2: strings), "=" (1.1: a value key), control characters
+#    and "!".
+_WORDS = _table(b"_", (_LETTERS + bytes(range(128, 256)), b"a"), (b"yesnofYESNOF", b"yesnofyesnof"), (b"=", b"="),
+                (bytes([*range(10), *range(11, 32), 127]) + b"!", b"!"))
+_WORD_NEEDLES = (b"_yes_", b"_no_", b"_on_", b"_off_", b"_=_", b"!")
+# 5. In the text as it is: a second document or a directive, a flow collection as a key, "?"; the bytes that
+#    start a byte order mark, non-characters (U+FFFE, U+FFFF) and C1 controls (U+0080-U+009F), which 1.1
+#    refuses, looked at closely only when present (Vietnamese text needs neither).
+_RISKY_LINE = re.compile(rb"\n(?:---|\.\.\.|%)")
+_RAW_NEEDLES = (b"]:", b"}:", b"?")  # "?": 1.1 reads it as a key indicator anywhere in a flow collection
+_RARE = re.compile(rb"\xef\xbb\xbf|\xef\xbf[\xbe\xbf]|\xc2[\x80-\x9f]")
+
+
+def _may_read_apart(data: bytes) -> bool:
+    """Whether YAML 1.1 (PyYAML) and 1.2 (yaml-rs) might read `data` differently; errs towards yes."""
+    text = b"\n" + data + b"\n"
+    starts = text.replace(b"- ", b"\n").translate(_STARTS, b" ")
+    if _RISKY_ZERO.search(starts) or _RISKY_SIGN.search(starts) or _RISKY_LINE.search(text):
+        return True
+    numbers = starts.replace(b"0", b"D")
+    words = text.translate(_WORDS)
+    for needles, classes in ((_START_NEEDLES, starts), (_NUMBER_NEEDLES, numbers), (_WORD_NEEDLES, words),
+                             (_KEY_NEEDLES, text.translate(_KEYS, b" ")), (_RAW_NEEDLES, data)):
+        for needle in needles:
+            if needle in classes:
+                return True
+    return (b"\xef" in data or b"\xc2" in data) and _RARE.search(data) is not None
+
+
+def load_plain(data: bytes) -> tuple[bool, object]:
+    """(True, value) with plain dicts and lists when the fast reader may read `data` and reads it as PyYAML
+    would; (False, None) when only `load_text` may (unsure, not UTF-8, not YAML, or a duplicate key)."""
+    if yaml_rs is None or _may_read_apart(data):
+        return False, None
+    try:
+        return True, yaml_rs.loads(data.decode("utf-8"), parse_datetime=True)
+    except Exception:  # noqa: BLE001 - whatever it cannot read, the full loader reads or names
+        return False, None
 
 
 def _one_line(text: str) -> str:

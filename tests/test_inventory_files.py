@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+import yaml_rs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,7 +76,7 @@ def test_duplicate_key(inv_dir):
 
 def test_site_file_that_is_a_list(inv_dir):
     (inv_dir / "sites" / "tay-son.yml").write_text("- name: Tây Sơn\n")
-    assert "sites/tay-son.yml:1 sites.tay-son: must be of type dict, not LineList [{'name': 'Tây Sơn'}]" in problems_of(inv_dir)
+    assert "sites/tay-son.yml:1 sites.tay-son: must be of type dict, not list [{'name': 'Tây Sơn'}]" in problems_of(inv_dir)
 
 
 def test_site_file_name_must_be_a_slug(inv_dir):
@@ -265,3 +267,101 @@ def test_plain_scalars_read_as_the_safe_loader_reads_them(value):
         return
     got, _ = load_text(text.encode())
     assert got == expected and [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+
+
+# -- the fast path (yaml-rs, YAML 1.2) reads as PyYAML (1.1) does, or declines ------------------------------
+
+def _typed(value):
+    """A value with every scalar's type spelled out: 1 == 1.0 == True, and nan != nan, must not hide a difference."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+READ_APART = ["010", "0o17", "-.5", "+.5", "yes", "No", "on", "OFF", "1e3", "1.0e3", "1.e5", "1:20", "_1",
+              "2026-01-01 10:00", "=", "-010"]
+
+
+@pytest.mark.parametrize("text", [f"k: {v}\n" for v in READ_APART] + [f"- {v}\n" for v in READ_APART]
+                         + [f"k: [a, {v}]\n" for v in READ_APART] + [f"{v}: k\n" for v in READ_APART[:9]])
+def test_the_fast_reader_declines_what_yaml_1_2_reads_apart(text):
+    """Each of these reads differently in YAML 1.2 (yaml-rs) and 1.1 (PyYAML, Ansible): the fast path must
+    leave them to the full loader. The first assertion shows the guard is needed."""
+    from gbtt.yamlload import load_plain
+
+    assert _read(yaml_rs.loads, text) != _read(yaml.safe_load, text)
+    assert load_plain(text.encode()) == (False, None)
+
+
+def _read(load, text):
+    try:
+        return _typed(load(text))
+    except Exception as exc:  # noqa: BLE001 - PyYAML refuses "=" (its value tag has no constructor)
+        return ("refused", type(exc).__name__)
+
+
+def test_the_fast_reader_takes_plain_inventory_files_and_declines_what_it_must_not_read():
+    from gbtt.yamlload import load_plain
+
+    site = (REAL / "sites" / "quy-nhon.yml").read_bytes()
+    ok, value = load_plain(site)
+    assert ok and _typed(value) == _typed(yaml.safe_load(site))
+    for text in ["a: 1\na: 2\n", "a: 1\n---\nb: 2\n", "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: [1\n", "a:\tb\n",
+                 "a: x\x01y\n", "a: x\u0085y\n", "[1]: 2\n", "a: !!str 5\n"]:
+        assert load_plain(text.encode()) == (False, None), text
+    assert load_plain(b"\xff: 1\n") == (False, None)
+
+
+SCALARS = st.one_of(st.sampled_from(TRICKY + READ_APART + ["", "a b", "- x", "#c", "x#y", "'q'", '"d"', "[1, 2]",
+                                                           "{a: 1}", "|", ">", "? k", "a: b", "&a", "*a", "!t"]),
+                    st.text(alphabet="0123456789.:-+_eExobTtYyNnOo~ a/@&*!?#,[]{}<=%|>'\"\\", max_size=10))
+
+
+@st.composite
+def _documents(draw, depth=0):
+    """YAML text in block and flow style, each scalar written as drawn (plain, so that it may read apart)."""
+    kind = draw(st.sampled_from(["map", "list", "flow"] if depth < 2 else ["map", "flow"]))
+    indent = "  " * depth
+    if kind == "flow":
+        items = draw(st.lists(SCALARS, min_size=1, max_size=3))
+        return f"[{', '.join(items)}]" if draw(st.booleans()) else "{" + ", ".join(f"{s}: {s}" for s in items) + "}"
+    lines = []
+    for _ in range(draw(st.integers(1, 3))):
+        nested = draw(st.booleans()) and depth < 2
+        value = draw(_documents(depth + 1)) if nested else draw(SCALARS)
+        head = f"{indent}- " if kind == "list" else f"{indent}{draw(SCALARS)}: "
+        lines.append(head + ("\n" + value if nested and not value.startswith(("[", "{")) else value))
+    return "\n".join(lines)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_documents())
+def test_the_fast_reader_reads_every_document_as_pyyaml_does_or_declines(text):
+    """Whatever the text, the fast path's value is PyYAML's, type for type; where PyYAML refuses the text
+    (a syntax error, a duplicate key PyYAML would keep silently), the fast path declines."""
+    from gbtt.yamlload import load_plain
+
+    ok, value = load_plain(text.encode())
+    if not ok:
+        return
+    expected = yaml.safe_load(text)  # raises, and fails the test, if the fast path took what PyYAML refuses
+    assert _typed(value) == _typed(expected), text
+
+
+@pytest.mark.parametrize("vault_id", [None, "gbtt-lab"])
+def test_the_vault_is_read_without_ansibles_library_as_ansible_reads_it(vault_id):
+    """gbtt reads the vault with the primitives Ansible's library uses, without importing it (a third of a
+    second): the same plaintext for what Ansible encrypts (formats 1.1 and 1.2); a wrong password is left
+    to Ansible's library, which says why."""
+    from gbtt import vault
+
+    lib = vault._ansible_vault()
+    secret = lib.VaultSecret(b"a password")
+    for plaintext in [b"", b"k: v\n", "mật khẩu: 'x'\n".encode() * 50, bytes(range(256))]:
+        encrypted = lib.VaultLib([(vault_id or "default", secret)]).encrypt(plaintext, secret, vault_id=vault_id)
+        assert encrypted.startswith(b"$ANSIBLE_VAULT;1.2;AES256;gbtt-lab" if vault_id else b"$ANSIBLE_VAULT;1.1;AES256")
+        assert vault._decrypt_aes256(encrypted, b"a password") == plaintext
+        assert vault._decrypt_aes256(encrypted, b"another password") is None
+    assert vault._decrypt_aes256(b"$ANSIBLE_VAULT;1.1;AES256\nzz\n", b"a password") is None

@@ -278,7 +278,7 @@ def test_a_crash_on_data_read_through_a_shared_table_is_explained_by_that_data(i
     text = (inv_dir / "network.yml").read_text(encoding="utf-8")
     at = text.index("vendor: linux", text.index("r-an-lao:"))
     (inv_dir / "network.yml").write_text(text[:at] + "vendor: []" + text[at + len("vendor: linux"):], encoding="utf-8")
-    want = ["network.yml:129 network.devices.r-an-lao.vendor: must be of type string, not LineList []"]
+    want = ["network.yml:129 network.devices.r-an-lao.vendor: must be of type string, not list []"]
     assert lines(inv_dir) == want
     for _ in range(2):  # filling the cache, then from it
         assert rel_lines(inv_dir, validate(inv_dir)[1]) == want
