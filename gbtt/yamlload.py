@@ -207,9 +207,10 @@ _START_NEEDLES = (b"Pu", b"P&", b"P<", b"P.")
 #    "1e3" is a string).
 _NUMBER_NEEDLES = (b"PDDDD-", b"DPD", b"De", b"D.e")
 # 3. After a line's start, "{", "[", "," or "-" (S; spaces dropped): ":", an empty key (1.1: an error),
-#    "|" or ">" (1.1: a block scalar, an error in a flow).
+#    "|" or ">" (1.1: a block scalar, an error in a flow); "::", a value that starts with ":" (1.1 refuses
+#    it in a flow).
 _KEYS = _table(b"a", (b"\n{[,-", b"S"), (b":", b":"), (b"|>", b"|"))
-_KEY_NEEDLES = (b"S:", b"S|")
+_KEY_NEEDLES = (b"S:", b"S|", b"::")
 # 4. Whole words that 1.1 reads as booleans (1.2: strings), "=" (1.1: a value key), control characters
 #    and "!".
 _WORDS = _table(b"_", (_LETTERS + bytes(range(128, 256)), b"a"), (b"yesnofYESNOF", b"yesnofyesnof"), (b"=", b"="),
@@ -236,7 +237,20 @@ def _may_read_apart(data: bytes) -> bool:
         for needle in needles:
             if needle in classes:
                 return True
-    return (b"\xef" in data or b"\xc2" in data) and _RARE.search(data) is not None
+    if (b"\xef" in data or b"\xc2" in data) and _RARE.search(data) is not None:
+        return True
+    return (b"{" in data or b"[" in data) and _flow_apart(data)
+
+
+def _flow_apart(data: bytes) -> bool:
+    """A flow collection over several lines, or "|" or ">" on a line of one: the readers part on such
+    malformed text (1.1 refuses what 1.2 reads), and the inventory writes its flows one to a line."""
+    for line in data.split(b"\n"):
+        opens = line.count(b"{") + line.count(b"[")
+        closes = line.count(b"}") + line.count(b"]")
+        if (opens or closes) and (opens != closes or b"|" in line or b">" in line):
+            return True
+    return False
 
 
 def load_plain(data: bytes) -> tuple[bool, object]:
