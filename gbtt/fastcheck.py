@@ -60,10 +60,8 @@ class _Source:
         self.count += 1
         return f"v{self.count}"
 
-    def function(self, emit_body) -> str:
-        """A new function of one argument `x`; emit_body(out, indent) writes its body."""
-        self.count += 1
-        name = f"_f{self.count}"
+    def define(self, name: str, emit_body) -> str:
+        """Function `name(x)`: True unless a check that emit_body(out, indent) writes returns False."""
         body: list[str] = []
         emit_body(body, "    ")
         self.lines += [f"def {name}(x):", *body, "    return True", ""]
@@ -167,11 +165,8 @@ class _Source:
     def named_mapping(self, name: str) -> str:
         """The function for a registry schema (its own function: schemas may refer to themselves)."""
         if name not in self.named:
-            self.named[name] = f"_m_{len(self.named)}"
-            schema = self.lookup(name)
-            body: list[str] = []
-            self.mapping(schema, "x", body, "    ")
-            self.lines += [f"def {self.named[name]}(x):", *body, "    return True", ""]
+            self.named[name] = f"_m_{len(self.named)}"  # named before its body, which may call it
+            self.define(self.named[name], lambda out, ind: self.mapping(self.lookup(name), "x", out, ind))
         return self.named[name]
 
     def mapping(self, schema: dict, m: str, out: list, ind: str) -> None:
@@ -207,7 +202,7 @@ def compile_rules(rules: dict, lookup, checks: dict):
     """A predicate for one field's rules.  `lookup(name)` resolves registry
     references; `checks[name](str) -> truthy` are the check_with formats."""
     source = _Source(lookup, checks)
-    name = source.function(lambda out, ind: source.value(rules, "x", out, ind))
+    name = source.define("_check", lambda out, ind: source.value(rules, "x", out, ind))
     namespace = dict(source.env)
     exec(compile("\n".join(source.lines), "<gbtt.fastcheck>", "exec"), namespace)  # noqa: S102
     return namespace[name]

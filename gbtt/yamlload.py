@@ -196,10 +196,10 @@ _DIGITS, _LETTERS = b"0123456789", b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ
 # for fixed sequences (a regular expression over the text itself costs ten times as much at 10,000 files).
 # 1. How a plain scalar starts: after a line's start, ":", "[", "{", "," or "- " (all P; spaces dropped).
 #    "0" then a digit, base letter or "_" (1.1: "010" octal, "0o17" a string; 1.2: 10 and 15), a leading
-#    "_" (1.1: "_1" a string), a sign or "." (1.1: "-.5" a string; ".NaN" keys), an anchor, alias, tag or
-#    complex key (&), a merge key (<<).
+#    "_" (1.1: "_1" a string), a sign or "." (1.1: "-.5" a string; ".NaN" keys), an anchor or alias (&), a
+#    merge key (<<). (Tags and complex keys: "!" and "?" anywhere, below.)
 _STARTS = _table(b"a", (_DIGITS, b"D"), (b"0", b"0"), (b"xXoObB", b"x"), (b"_", b"u"), (b"eE", b"e"),
-                 (b"\n:[{,", b"P"), (b"-+", b"-"), (b".", b"."), (b"&*!?", b"&"), (b"<", b"<"))
+                 (b"\n:[{,", b"P"), (b"-+", b"-"), (b".", b"."), (b"&*", b"&"), (b"<", b"<"))
 _RISKY_ZERO, _RISKY_SIGN = re.compile(rb"P0[0Dxu]"), re.compile(rb"P-(?:0[0Dxu]|u|\.)")
 _START_NEEDLES = (b"Pu", b"P&", b"P<", b"P.")
 # 2. With every digit alike: a date at a scalar's start (1.1 and 1.2 read date-times apart), digits on
