@@ -6,9 +6,9 @@
 # With no arguments, two pytest sessions run at once: the lab's (`-m lab`: its
 # tests mostly wait on deploys, calls and timers, and take the lab down at the
 # end) and all the others (`-m "not lab"`: CPU only, one core). The second starts
-# once the lab's fresh deploys (central hosts, then rooms) are done (the lab
-# session touches $GBTT_TESTS_BACKGROUND_MARKER then: tests/conftest.py), or
-# when the lab session ends, whichever comes first. Their
+# once the lab's first fresh deploy is done (the lab session touches
+# $GBTT_TESTS_BACKGROUND_MARKER then, and starts its own background work:
+# tests/conftest.py), or when the lab session ends, whichever comes first. Their
 # outputs follow each other; the exit status is the lab session's if it failed,
 # the other's otherwise. With arguments, one session runs them as given.
 set -euo pipefail

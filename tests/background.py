@@ -1,11 +1,10 @@
 """What the tests run in the background (the molecule scenarios, the linters)
-yields the two cores to the lab's own tests as far as it can: its processes
-at the lowest priority (among the host's processes; against the lab's
-containers, which share one cgroup, niceness counts for nothing, hence when
-each starts: tests/conftest.py), and its containers (the molecule instances)
-at a low CPU weight among the containers (tests/molecule-podman). The lab's
-tests wait on calls, timers and deploys, so the background fills the time
-they leave rather than lengthening theirs."""
+gives way to the lab's own tests where it can: its containers (the molecule
+instances) at a low CPU weight among the containers (tests/molecule-podman),
+its processes at the lowest priority among the host's processes. Not against
+the lab's containers: they share one cgroup, against which a busy host process
+weighs the same at any niceness (README, "The tests, by area"). The lab's tests mostly wait
+on calls, timers and deploys, and the background fills the time they leave."""
 from __future__ import annotations
 
 import os

@@ -75,13 +75,10 @@ def deployed_lab(province_lab):
 
     # both at once (they share no host); Ansible's first deploy of the rooms with Mitogen, as the main job's
     env = dict(os.environ, ANSIBLE_STRATEGY="mitogen_linear")
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            first = pool.submit(ansible, "--limit", f"all:!{BY_PYINFRA}", env=env)
-            room = pool.submit(pyinfra, "--limit", BY_PYINFRA)
-            first, room = first.result(), room.result()
-    finally:
-        start_background("rooms")  # the background work that waited for these deploys (below)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(ansible, "--limit", f"all:!{BY_PYINFRA}", env=env)
+        room = pool.submit(pyinfra, "--limit", BY_PYINFRA)
+        first, room = first.result(), room.result()
     assert first.returncode == 0, first.stdout[-4000:]
     assert room.returncode == 0, (room.stdout + room.stderr)[-4000:]
     return province_lab
@@ -100,43 +97,37 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)  # stable: the rest keep their order
 
 
-# The background work competes for the two cores with the lab's first fresh deploys, whose package installs
-# are the session's heaviest CPU work: the central hosts' (test_engines' `by_pyinfra`), then the rooms'
-# (`deployed_lab`). Niceness does not shield them: the lab's containers share one cgroup, which a busy
-# process of the host's own cgroup halves whatever its niceness (measured: two busy processes in a
-# container with a third on the host at nice 19: 1.0 core for the container, 0.8 for the host process).
-# So the molecule scenarios (whose instances have a low CPU weight among the containers: tests/molecule-podman)
-# start after the central hosts' deploy; the linters and, under scripts/test.sh, the session of the tests
-# without the lab after the rooms'; each at once in a session without that deploy. All of it outlasts the
-# lab's deploys; the lab's later tests mostly wait on calls and timers, and the background fills that time.
+# The background work (the molecule scenarios, the linters, and under scripts/test.sh the session of the
+# tests without the lab) competes for the two cores with the lab's first fresh deploy of the central hosts
+# (test_engines' `by_pyinfra`), whose package installs are the session's heaviest CPU work: it starts when
+# that deploy is done, and at once in a session without it. All of it outlasts the lab's deploys, which come
+# first; the lab's later tests mostly wait on calls and timers, and the background fills that time.
 BACKGROUND_MARKER = "GBTT_TESTS_BACKGROUND_MARKER"  # a file that scripts/test.sh waits for
-_background_starts: dict[str, list] = {"central": [], "rooms": []}  # pytest_collection_finish; emptied once started
+_background_starts: list = []  # this session's background work (pytest_collection_finish); emptied once started
 
 
-def start_background(after: str) -> None:
-    """Starts the background work that waited for the lab's fresh deploy of `after` ('central', 'rooms')."""
-    if after == "rooms" and (marker := os.environ.get(BACKGROUND_MARKER)):
+def start_background() -> None:
+    if marker := os.environ.get(BACKGROUND_MARKER):
         Path(marker).touch()
-    while _background_starts[after]:
-        _background_starts[after].pop(0)()
+    while _background_starts:
+        _background_starts.pop(0)()
 
 
 def pytest_collection_finish(session):
-    """Which background work this session runs; started now, or after the lab's first deploys (above)."""
+    """Which background work this session runs; started now, or after the lab's first deploy (above)."""
     if session.config.option.collectonly:
         return
     if any(item.path.name == "test_lint.py" for item in session.items):
         import lint_runs
 
-        _background_starts["rooms"].append(lint_runs.start)
+        _background_starts.append(lint_runs.start)
     if any(item.path.name == "test_molecule.py" and "results" in getattr(item, "fixturenames", ())
            for item in session.items):
         import molecule_runs
 
-        _background_starts["central"].append(molecule_runs.start)
-    for after, fixture in (("central", "by_pyinfra"), ("rooms", "deployed_lab")):
-        if not any(fixture in getattr(item, "fixturenames", ()) for item in session.items):
-            start_background(after)
+        _background_starts.append(molecule_runs.start)
+    if not any("by_pyinfra" in getattr(item, "fixturenames", ()) for item in session.items):
+        start_background()
 
 
 BY_PYINFRA = "an-lao-pc"  # the room the deployed lab provisions with pyinfra

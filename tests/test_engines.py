@@ -71,7 +71,7 @@ def by_pyinfra(lab):
             first = pyinfra("--limit", "central", timeline=TIMELINES / "pyinfra-central-fresh.log")
             assert rooms.result().returncode == 0, (rooms.result().stdout + rooms.result().stderr)[-3000:]
     finally:
-        start_background("central")  # the background work that waited for this deploy (conftest)
+        start_background()  # the session's background work waited for this deploy (conftest)
     second = pyinfra("--limit", "central") if first.returncode == 0 else first  # a no-op: it mostly waits
     return first, second
 
