@@ -94,6 +94,20 @@ ROOMS = ("an-lao-pc", "quy-nhon-pc", "vp-ubnd-pc")  # the small lab's room syste
 REGISTRARS = ("mcu-sip-01", "mcu-sip-02")  # every room registers with both
 
 
+def wait_held(lab, addresses, by, seconds: float) -> None:
+    """Waits until the hosts `by` hold every one of `addresses` between them (keepalived moves a service
+    address to the host that takes the service over)."""
+    addresses = set(addresses)
+    deadline = time.monotonic() + seconds
+    while True:
+        held = {h: {a.split("/")[0] for a in remote(lab, h).check_output("ip -o -4 addr show").split()} & addresses
+                for h in by}
+        if set().union(*held.values()) == addresses:
+            return
+        assert time.monotonic() < deadline, f"{sorted(addresses)} not all held by {list(by)} in {seconds:g} s: {held}"
+        time.sleep(0.1)
+
+
 def on_every_registrar(lab, command: str) -> None:
     """`command` on each registrar's host (a room's failed authentications count at each)."""
     for registrar in REGISTRARS:

@@ -23,7 +23,7 @@ from gbtt.inventory import load
 from gbtt.lab import lab as L
 from gbtt.lab.podman import podman
 from gbtt.preflight import preflight
-from labtools import ansible, on_every_registrar, registered, remote
+from labtools import ansible, on_every_registrar, registered, remote, wait_held
 
 pytestmark = pytest.mark.lab
 ROOMS = {"vp-ubnd-pc": ("hd720", "opus", "H264"), "quy-nhon-pc": ("hd720", "opus", "H264"),
@@ -129,7 +129,7 @@ def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
     other = lab_state(lab.state_dir)["hosts"]["mcu-relay-02"]  # the relay whose control knows the call
     first.check_output("systemctl stop rtpengine-daemon")
     try:
-        media_held_by(lab, ["mcu-relay-02"])
+        wait_held(lab, map(media_address, RELAYS), ["mcu-relay-02"], 20)  # VRRP moved what the first held
         for r in run().values():
             assert_passes(r)
             assert r["relay"]["relay"].split(":")[0] == other, r["relay"]  # carried by the second relay
@@ -139,7 +139,7 @@ def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
     finally:
         first.check_output("systemctl start rtpengine-daemon")
         second.check_output("systemctl start rtpengine-daemon")
-    media_held_by(lab, RELAYS)
+    wait_held(lab, map(media_address, RELAYS), RELAYS, 20)  # each address held again, by either
     for r in run().values():
         assert_passes(r)
 
@@ -150,20 +150,6 @@ RELAYS = ("mcu-relay-01", "mcu-relay-02")
 def media_address(relay: str) -> str:
     inv = load(REAL)
     return lab_address(inv, inv.hosts[relay]["media_relay"]["media_address"])
-
-
-def media_held_by(lab, relays, seconds: float = 20) -> None:
-    """Waits until `relays` hold both relays' media addresses between them (VRRP: a relay's rtpengine is
-    checked every second, and counts as back after two checks)."""
-    addresses = {media_address(r) for r in RELAYS}
-    deadline = time.monotonic() + seconds
-    while True:
-        held = {r: {a.split("/")[0] for a in remote(lab, r).check_output("ip -o -4 addr show").split()} & addresses
-                for r in RELAYS}
-        if set().union(*(held[r] for r in relays)) == addresses:
-            return
-        assert time.monotonic() < deadline, f"the media addresses {sorted(addresses)} are not all held by {relays}: {held}"
-        time.sleep(0.2)
 
 
 def test_a_call_in_progress_keeps_its_media_when_its_relay_dies(lab):
@@ -180,7 +166,7 @@ def test_a_call_in_progress_keeps_its_media_when_its_relay_dies(lab):
     for relay in (first, second):
         relay.check_output("systemctl stop keepalived")
     first.check_output("systemctl start keepalived")
-    media_held_by(lab, ["mcu-relay-01"])
+    wait_held(lab, map(media_address, RELAYS), ["mcu-relay-01"], 20)
     second.check_output("systemctl start keepalived")
     time.sleep(3)  # its rtpengine checked twice (rise 2): the backup of both
 
