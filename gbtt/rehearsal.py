@@ -109,6 +109,9 @@ def cause_of_failure(leg: dict | None) -> str:
         return "the bridge did not call it"
     if leg["state"] == "calling":
         return f"no answer within {JOIN_SECONDS:.0f} s"
+    if leg["state"] == "picture only":  # a browser in the VideoRoom, not in the AudioBridge room
+        return (f"the browser's picture came but its sound did not join within {JOIN_SECONDS:.0f} s: its "
+                "microphone refused or missing, or the page stopped before the sound room")
     if leg["state"] == "absent":  # a browser: nobody calls it
         return (f"the browser did not join within {JOIN_SECONDS:.0f} s: its technician opens the room's link "
                 "(gbtt meeting link), or its network does not reach the conference server or TURN")
@@ -174,8 +177,8 @@ def _rehearse(inventory: Path, inv, fleet: Fleet, lab: bool, meeting: str | None
     deadline = time.monotonic() + JOIN_SECONDS
     while True:
         legs = {leg["room"]: leg for leg in ask(inventory, lab, {"verb": "list", "meeting": number})["legs"]}
-        # a SIP room being called; a browser not in the meeting's rooms yet
-        pending = [r for r in emulated if legs.get(r, {}).get("state") in ("calling", "absent")]
+        # a SIP room being called; a browser not in the meeting's rooms yet, or in its picture's only
+        pending = [r for r in emulated if legs.get(r, {}).get("state") in ("calling", "absent", "picture only")]
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(0.5)

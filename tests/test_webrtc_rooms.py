@@ -160,5 +160,6 @@ document.body.setAttribute('data-levels', JSON.stringify({json.dumps(freqs)}.map
 
 def test_a_browser_that_did_not_join_is_told_from_a_room_that_did_not_answer():
     assert "gbtt meeting link" in cause_of_failure({"state": "absent", "reason": ""})
+    assert "sound did not join" in cause_of_failure({"state": "picture only", "reason": ""})
     assert cause_of_failure({"state": "calling", "reason": ""}).startswith("no answer")
     assert cause_of_failure({"state": "ended", "reason": "486 Busy Here"}) == "the room system is busy in another call"

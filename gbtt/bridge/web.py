@@ -35,6 +35,8 @@ REMOTE_SSRC = 1000  # Janus 1.1: a remote publisher's stream n is the RTP stream
 OUT_PT = 96  # any dynamic payload type: Janus gives each subscriber its own
 LOOK_SECONDS = 1.0
 CANVAS = "(conference server)"  # the composer's leg that carries the canvas to Janus (it has no tile)
+# a browser in the VideoRoom but not (or no longer) in the sound's room: joining, or leaving
+STATE_PICTURE_ONLY = "picture only"
 
 
 class WebRooms:
@@ -179,12 +181,14 @@ class WebRooms:
                 seen.setdefault(p["display"], {})["publisher"] = p["id"]
         for room, what in seen.items():
             self.present[room] = {**what, "since": self.present.get(room, {}).get("since", now)}
+        # a picture that went goes from the canvas before its room from `present`: the central engineer
+        # (`rows`, another thread) never sees a room absent with its tile still there
+        for room in list(self.pictures):
+            if seen.get(room, {}).get("publisher") != self.pictures[room]["publisher"]:
+                self._drop_picture(room, forwarded=room in seen)
         for room in [r for r in self.present if r not in seen]:
             log.info("%s %s: left", self.number, room)
             del self.present[room]
-        for room in list(self.pictures):
-            if self.present.get(room, {}).get("publisher") != self.pictures[room]["publisher"]:
-                self._drop_picture(room)
         for room, what in self.present.items():
             if what.get("publisher") and room not in self.pictures:
                 self._take_picture(room, what["publisher"])
@@ -211,9 +215,12 @@ class WebRooms:
         self.pictures[room] = entry
         log.info("%s %s: the browser's picture in (publisher %s)", self.number, room, publisher)
 
-    def _drop_picture(self, room: str, composed: bool = True) -> None:
+    def _drop_picture(self, room: str, composed: bool = True, forwarded: bool | None = None) -> None:
+        """`forwarded`: Janus still has the room (its forward to stop); unknown (None): as `present` says."""
         entry = self.pictures.pop(room)
-        if entry.get("stream_id") and room in self.present:
+        if forwarded is None:
+            forwarded = room in self.present
+        if entry.get("stream_id") and forwarded:
             try:
                 self._ask({"request": "stop_rtp_forward", "publisher_id": entry["publisher"],
                            "stream_id": entry["stream_id"]})
@@ -229,7 +236,8 @@ class WebRooms:
             what = self.present.get(room)
             leg = self.pictures.get(room, {}).get("leg")
             out.append({"room": room, "display": spec["name"], "direction": "web",
-                        "state": "connected" if what and "audio" in what else "absent",
+                        "state": STATE_PICTURE_ONLY if what and "audio" not in what else
+                                 "connected" if what else "absent",
                         "codec": "opus" if what and "audio" in what else None, "participant": (what or {}).get("audio"),
                         "since": round(what["since"], 3) if what else None,
                         "connected": round(what["since"], 3) if what else None, "reason": "",
