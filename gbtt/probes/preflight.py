@@ -104,11 +104,13 @@ class Slot:
         self.sock.sendall(encode(cmd, params, token))
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            for msg in self._read(deadline - time.monotonic()):
+            # every event kept, those read after the response too (a call refused at once, 503, closes
+            # within milliseconds of `dial`: its CALL_CLOSED may come in the same read as dial's response)
+            messages = self._read(deadline - time.monotonic())
+            self.events.extend(msg for msg in messages if msg.get("event"))
+            for msg in messages:
                 if msg.get("response") and msg.get("token") == token:
                     return msg
-                if msg.get("event"):
-                    self.events.append(msg)
         raise TimeoutError(f"no answer to {cmd}")
 
     def wait(self, until, timeout: float) -> dict | None:
