@@ -34,6 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .bridge.web import STATE_PICTURE_ONLY
 from .checks import run_probe
 from .desired.components.conference import meeting_room_id, rehearsal_room_id
 from .desired.components.multipoint_bridge import sip_rooms, web_rooms
@@ -109,7 +110,7 @@ def cause_of_failure(leg: dict | None) -> str:
         return "the bridge did not call it"
     if leg["state"] == "calling":
         return f"no answer within {JOIN_SECONDS:.0f} s"
-    if leg["state"] == "picture only":  # a browser in the VideoRoom, not in the AudioBridge room
+    if leg["state"] == STATE_PICTURE_ONLY:  # a browser in the VideoRoom, not in the AudioBridge room
         return (f"the browser's picture came but its sound did not join within {JOIN_SECONDS:.0f} s: its "
                 "microphone refused or missing, or the page stopped before the sound room")
     if leg["state"] == "absent":  # a browser: nobody calls it
@@ -178,7 +179,7 @@ def _rehearse(inventory: Path, inv, fleet: Fleet, lab: bool, meeting: str | None
     while True:
         legs = {leg["room"]: leg for leg in ask(inventory, lab, {"verb": "list", "meeting": number})["legs"]}
         # a SIP room being called; a browser not in the meeting's rooms yet, or in its picture's only
-        pending = [r for r in emulated if legs.get(r, {}).get("state") in ("calling", "absent", "picture only")]
+        pending = [r for r in emulated if legs.get(r, {}).get("state") in ("calling", "absent", STATE_PICTURE_ONLY)]
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(0.5)

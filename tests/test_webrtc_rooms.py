@@ -19,6 +19,7 @@ import urllib.parse
 import pytest
 
 from conftest import REAL
+from gbtt.bridge.web import STATE_PICTURE_ONLY
 from gbtt.cli import main
 from gbtt.desired import host_state
 from gbtt.desired.components.conference import WEB_DIR, meeting_room_id, room_pin, room_secret, token_secret
@@ -160,6 +161,6 @@ document.body.setAttribute('data-levels', JSON.stringify({json.dumps(freqs)}.map
 
 def test_a_browser_that_did_not_join_is_told_from_a_room_that_did_not_answer():
     assert "gbtt meeting link" in cause_of_failure({"state": "absent", "reason": ""})
-    assert "sound did not join" in cause_of_failure({"state": "picture only", "reason": ""})
+    assert "sound did not join" in cause_of_failure({"state": STATE_PICTURE_ONLY, "reason": ""})
     assert cause_of_failure({"state": "calling", "reason": ""}).startswith("no answer")
     assert cause_of_failure({"state": "ended", "reason": "486 Busy Here"}) == "the room system is busy in another call"
