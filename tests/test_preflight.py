@@ -26,6 +26,7 @@ from gbtt.preflight import preflight
 from labtools import ansible, on_every_registrar, registered, remote, wait_held
 
 pytestmark = pytest.mark.lab
+RELAYS = ("mcu-relay-01", "mcu-relay-02")
 ROOMS = {"vp-ubnd-pc": ("hd720", "opus", "H264"), "quy-nhon-pc": ("hd720", "opus", "H264"),
          "an-lao-pc": ("sd480", "G722", "VP8")}
 
@@ -142,9 +143,6 @@ def test_a_stopped_relay_leaves_new_calls_to_the_other_then_none_is_503(lab):
     wait_held(lab, map(media_address, RELAYS), RELAYS, 20)  # each address held again, by either
     for r in run().values():
         assert_passes(r)
-
-
-RELAYS = ("mcu-relay-01", "mcu-relay-02")
 
 
 def media_address(relay: str) -> str:

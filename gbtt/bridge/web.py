@@ -95,7 +95,7 @@ class WebRooms:
         """Nothing of this meeting's web side left on the bridge: Janus's handles and, unless the
         compositor goes as a whole (`composed` False), the composer's legs."""
         for room in list(self.pictures):
-            self._drop_picture(room, composed)
+            self._drop_picture(room, forwarded=room in self.present, composed=composed)
         if self.canvas is not None and composed:
             self.bridge.drop_video(self.number, CANVAS)
         self.canvas = None
@@ -215,11 +215,9 @@ class WebRooms:
         self.pictures[room] = entry
         log.info("%s %s: the browser's picture in (publisher %s)", self.number, room, publisher)
 
-    def _drop_picture(self, room: str, composed: bool = True, forwarded: bool | None = None) -> None:
-        """`forwarded`: Janus still has the room (its forward to stop); unknown (None): as `present` says."""
+    def _drop_picture(self, room: str, forwarded: bool, composed: bool = True) -> None:
+        """`forwarded`: Janus still has the room (its forward to stop)."""
         entry = self.pictures.pop(room)
-        if forwarded is None:
-            forwarded = room in self.present
         if entry.get("stream_id") and forwarded:
             try:
                 self._ask({"request": "stop_rtp_forward", "publisher_id": entry["publisher"],
