@@ -17,12 +17,14 @@ from gbtt.desired import host_state
 from gbtt.pki import ca_certificate
 from gbtt.probes import tones
 from gbtt.service_addresses import service_address
+from gbtt.desired.components.room_directory import LDIF, SCHEMA, UNIT, parse_ldif
 from gbtt.desired.components.room_pc import HEARD_DIR, lab_tone, tone_marks
 from gbtt.desired.knobs import role_defaults
 from gbtt.inventory import load
 from gbtt.meetings import meetings, now_utc
+from gbtt.phonebook import entries
 from gbtt.roomos import parse_commands
-from vendor_names import POLY_VIDEO_OS, ROOMOS
+from vendor_names import H350_SCHEMA, POLY_VIDEO_OS, ROOMOS
 
 INV = load(REAL)
 ROOM_PCS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "baresip"]
@@ -218,6 +220,10 @@ def test_poly_provisioning_matches_the_model(site, ep):
     assert p["qos.maxTxBandwidth"] == p["qos.maxRxBandwidth"] == rate
     assert (p["qos.tosType"], p["qos.diffServ.audio"], p["qos.diffServ.video"]) == ("DiffServ", QOS["audio"], QOS["video"])
     assert p["device.local.roomName"] == INV.sites[site]["name"]
+    # its directory: the phone book's white pages on the conference host, LDAPS (the CA below verifies it)
+    assert (p["dir.serverType"], p["dir.ldap.server.address"], p["dir.ldap.server.port"], p["dir.ldap.useSSL"],
+            p["dir.ldap.authType"]) == ("LDAP", INV.hosts["mcu-conf-01"]["address"], "636", "true", "anonymous")
+    assert p["dir.ldap.baseDN"] == "ou=danh-ba,dc=gbtt,dc=binhdinh,dc=gov,dc=vn"
     # the province's CA (production's, from the vault's key), its line breaks kept through XML
     assert p["sec.TLS.customCaCert.1"] == ca_certificate(INV, False, INV.secrets).strip()
     assert f.secret and f.mode == "0640" and f.group == "www-data"
@@ -248,6 +254,77 @@ def test_each_codec_alone_may_fetch_its_file():
         block = nginx.split(f"location /provisioning/{ep['id']}/ {{", 1)[1].split("}", 1)[0]
         assert [ln.strip() for ln in block.strip().splitlines()] == [
             f"allow {ep['address']};", "deny all;", f"alias /srv/gbtt/provisioning/{ep['id']}/;"]
+
+
+NOW = now_utc()
+DIRECTORY = {f.path: f.content for f in host_state(REAL, "mcu-conf-01", now=NOW).components["conference"].files}
+BASE = "dc=gbtt,dc=binhdinh,dc=gov,dc=vn"
+
+
+def test_the_codecs_directory_holds_the_phone_book_as_h350_white_pages():
+    found = parse_ldif(DIRECTORY[LDIF])
+    book = entries(INV, NOW, INV.province["sip_domain"])
+    people = {dn: a for dn, a in found.items() if dn.endswith(f",ou=danh-ba,{BASE}")}
+    assert len(people) == len(book) and any(m.end > NOW for m in meetings(INV))  # rooms and meetings
+    for name, uri in book:
+        uid = uri.removeprefix("sip:").split("@")[0]
+        person = people[f"uid={uid},ou=danh-ba,{BASE}"]
+        assert person["objectClass"] == ["inetOrgPerson", "commURIObject"]
+        assert person["displayName"] == person["sn"] == [name] and person["cn"][0] == name
+        # its commURI names the endpoint by an equality search of commUniqueId (H.350 6.2)
+        url, label = person["commURI"][0].split(" ", 1)
+        assert (url, label) == (f"ldap:///ou=thiet-bi,{BASE}??one?(commUniqueId={uid})", "SIP")
+        endpoint = found[f"commUniqueId={uid},ou=thiet-bi,{BASE}"]
+        assert endpoint["objectClass"] == ["commObject", "SIPIdentity"] and endpoint["SIPIdentitySIPURI"] == [uri]
+        assert endpoint["commOwner"] == [f"ldap:///uid={uid},ou=danh-ba,{BASE}"]
+    # found by a keyboard without Vietnamese: a second cn without diacritics
+    annhon = people[f"uid=an-nhon-codec,ou=danh-ba,{BASE}"]
+    assert annhon["cn"] == ["Điểm cầu thị xã An Nhơn (an-nhon-codec)", "Diem cau thi xa An Nhon (an-nhon-codec)"]
+
+
+def test_the_directory_uses_the_h350_schema_as_the_recommendation_numbers_it():
+    schema = DIRECTORY[SCHEMA]
+    declared = dict((name, oid) for oid, name in re.findall(r"\(\s*([\d.]+)\s+NAME\s+'(\w+)'", schema))
+    assert declared == H350_SCHEMA
+    core = {"dcObject", "organization", "organizationalUnit", "inetOrgPerson",  # core, cosine, inetorgperson
+            "dc", "o", "ou", "description", "uid", "cn", "sn", "displayName"}
+    used = {k for a in parse_ldif(DIRECTORY[LDIF]).values() for k in a} | \
+        {c for a in parse_ldif(DIRECTORY[LDIF]).values() for c in a["objectClass"]}
+    assert used - {"objectClass"} <= core | set(H350_SCHEMA), sorted(used - core - set(H350_SCHEMA))
+    unit = DIRECTORY[UNIT]
+    assert 'ExecStart=/usr/sbin/slapd -d 0 -f /etc/ldap/gbtt-danh-ba.conf -h "ldaps://10.52.0.11:636/"' in unit
+
+
+class _Served:
+    """A host whose ldapsearch reads `ldif` back and whose ldapmodify exits `write_rc` (testinfra's run)."""
+
+    def __init__(self, ldif: str, write_rc: int = 8):
+        self.ldif, self.write_rc = ldif, write_rc
+
+    def run(self, command: str):
+        from types import SimpleNamespace
+
+        if " ldapsearch " in command:
+            return SimpleNamespace(rc=0, stdout=self.ldif, stderr="")
+        assert " ldapmodify " in command and "changetype: delete" in command
+        return SimpleNamespace(rc=self.write_rc, stdout="", stderr="Strong(er) authentication required (8)")
+
+
+def test_the_audit_names_what_the_served_phone_book_lacks_adds_or_changes():
+    from gbtt.checks.conference import check_directory
+
+    model = parse_ldif(DIRECTORY[LDIF])
+    url = "ldaps://10.52.0.11:636"
+    check_directory(_Served(DIRECTORY[LDIF]), model, url, BASE)  # what slapd read back from the model's LDIF
+    blocks = DIRECTORY[LDIF].strip().split("\n\n")
+    gone = parse_ldif(blocks[3]).popitem()[0]
+    with pytest.raises(AssertionError, match=f"missing \\['{re.escape(gone)}'\\]"):
+        check_directory(_Served("\n\n".join(blocks[:3] + blocks[4:])), model, url, BASE)
+    changed = DIRECTORY[LDIF].replace("SIPIdentitySIPURI: sip:an-nhon-codec@", "SIPIdentitySIPURI: sip:an-nhon-pc@")
+    with pytest.raises(AssertionError, match="different \\['commUniqueId=an-nhon-codec,ou=thiet-bi"):
+        check_directory(_Served(changed), model, url, BASE)
+    with pytest.raises(AssertionError, match="an anonymous delete"):
+        check_directory(_Served(DIRECTORY[LDIF], write_rc=0), model, url, BASE)
 
 
 # -- Art. 4.3: one background standard for every room ----------------------------

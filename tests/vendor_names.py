@@ -22,8 +22,24 @@ POLY_VIDEO_OS: dict[str, str] = {name: POLY_EXPORT for name in (
     "call.preferredSpeed.maxIncoming", "qos.maxTxBandwidth", "qos.maxRxBandwidth", "qos.tosType",
     "qos.diffServ.audio", "qos.diffServ.video", "qos.diffServ.fecc", "qos.diffServ.oam",
     "device.local.roomName", "device.prov.serverName", "sec.TLS.customCaCert.1",
+    "dir.serverType", "dir.ldap.server.address", "dir.ldap.server.port", "dir.ldap.useSSL", "dir.ldap.baseDN",
+    "dir.ldap.authType",
 )}
 
+# The values of two of them were not in that export (which had the directory off, "Off", and "ntlm"):
+# "LDAP" and "anonymous" follow the admin settings' names of the Polycom line Video OS descends from
+# ("LDAP with H.350 or Active Directory"; authentication "NTLM, BASIC, or Anonymous"); the README asks
+# the technician to check both once on the device.
+
+# -- ITU-T H.350 / H.350.4 LDAP schema (as RFC 3944 carries it): the names and OIDs of the phone book's
+# directory (templates/conference/directory/h350.schema.j2) -----------------------------------------
+H350 = "ITU-T H.350 (08/2003) and H.350.4, LDAP schema, as published in RFC 3944"
+H350_SCHEMA: dict[str, str] = {
+    "commURI": "0.0.8.350.1.1.1.1.1", "commURIObject": "0.0.8.350.1.1.1.2.1",
+    "commUniqueId": "0.0.8.350.1.1.2.1.1", "commOwner": "0.0.8.350.1.1.2.1.2", "commPrivate": "0.0.8.350.1.1.2.1.3",
+    "commObject": "0.0.8.350.1.1.2.2.1",
+    "SIPIdentitySIPURI": "0.0.8.350.1.1.6.1.1", "SIPIdentity": "0.0.8.350.1.1.6.2.1",
+}
 
 # -- Cisco RoomOS (Room Kit): xConfiguration paths, "[n]" standing for an item number ------------
 ROOMKIT = "Cisco Room Kit API Reference Guide, CE9.0 (D15375.01), xConfiguration commands"

@@ -8,7 +8,8 @@ over (meetings/), with the meeting's profile. The WebRTC room PCs join a
 meeting from the page nginx serves (`/phong-hop/`, templates/conference/
 phong-hop.*) with a link `gbtt meeting link` gives: a Janus token signed
 for that meeting's rooms, valid until its end (Janus's `token_auth_secret`,
-derived from the vault), and its PIN."""
+derived from the vault), and its PIN. The hardware codecs' phone book is an
+LDAP directory beside it (slapd, LDAPS: room_directory.py)."""
 from __future__ import annotations
 
 import base64
@@ -19,6 +20,7 @@ import zoneinfo
 from ...codecs import CODECS
 from ...meetings import meetings
 from ..model import ComponentState, FileSpec, Port, ServiceSpec
+from .room_directory import directory_files
 from .room_provisioning import BACKGROUND_DIR, PROVISIONING_DIR, background_files, provisioning_files
 
 WEB_DIR = "/srv/gbtt/phong-hop"  # the WebRTC room PCs' page (nginx: /phong-hop/)
@@ -154,10 +156,10 @@ def build(ctx) -> ComponentState:
     management = ctx.source_sets()["management"]
     common = dict(address=ctx.address, **knobs)
     restart = ["janus"]
-    provisioning, codec_acl = provisioning_files(ctx, web_group="www-data")
+    provisioning, codec_acl = provisioning_files(ctx, "www-data", knobs["slapd_ldaps_port"])
     return ComponentState(
         name="conference",
-        packages=["janus", "nginx-light", "ssl-cert"],
+        packages=["janus", "nginx-light", "ssl-cert", "slapd", "ldap-utils"],
         files=[
             FileSpec("/etc/janus/janus.jcfg", ctx.render(
                 "conference/janus.jcfg.j2", rtp=host["rtp_ports"], admin_secret=secrets["janus_admin_secret"],
@@ -178,7 +180,7 @@ def build(ctx) -> ComponentState:
                 "conference/janus.plugin.audiobridge.jcfg.j2", rooms=rooms,
                 admin_key=_derived(secrets["janus_admin_secret"], "audiobridge-admin-key")[:32], **common),
                 mode="0640", secret=True, restart=restart),
-            *ctx.tls_files("conference", ["nginx"]),
+            *ctx.tls_files("conference", ["nginx", "slapd"]),
             FileSpec("/etc/nginx/nginx.conf", ctx.render(
                 "conference/nginx.conf.j2", management=management, rooms=ctx.source_sets()["rooms"],
                 codecs=codec_acl, provisioning_dir=PROVISIONING_DIR, background_dir=BACKGROUND_DIR,
@@ -188,12 +190,16 @@ def build(ctx) -> ComponentState:
               for name in ("index.html", "phong-hop.js")),
             *provisioning,
             *background_files(ctx),
+            *directory_files(ctx, knobs["slapd_ldaps_port"], knobs["janus_tls_certificate"],
+                             knobs["janus_tls_private_key"]),
         ],
-        services=[ServiceSpec("janus"), ServiceSpec("nginx")],
+        services=[ServiceSpec("janus"), ServiceSpec("nginx"), ServiceSpec("slapd")],
         ports=[
             Port("tcp", str(knobs["janus_https_port"]), "rooms", "Janus API and WebSockets over TLS (nginx)", tls=True),
             Port("tcp", str(knobs["janus_https_port"]), "management",
                  "the operators: readiness page, Janus admin (nginx allows them these paths only)"),
+            Port("tcp", str(knobs["slapd_ldaps_port"]), "rooms",
+                 "the hardware codecs' phone book (slapd: LDAPS, read-only)", tls=True),
             Port("udp", f"{host['rtp_ports']['min']}-{host['rtp_ports']['max']}", "rooms", "WebRTC media of the rooms"),
             Port("udp", f"{knobs['janus_audiobridge_rtp_port_min']}-{knobs['janus_audiobridge_rtp_port_max']}", "rooms",
                  "plain RTP of AudioBridge participants"),

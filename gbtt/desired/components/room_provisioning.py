@@ -4,7 +4,8 @@
   registrars, codec profile and QoS classes as the Linux room systems, in
   Poly Video OS's format (`<PHONE_CONFIG><ALL .../>` parameters, fetched by
   the codec from its provisioning server setting), each readable by its own
-  codec's address only, since it holds the codec's SIP password (Cisco
+  codec's address only, since it holds the codec's SIP password; their
+  directory is this host's LDAP phone book (room_directory.py) (Cisco
   codecs fetch nothing: gbtt sets theirs through their API, component
   `roomos_codec`);
 * the room standard of Art. 4.3: one background (phông nền) per room, SVG,
@@ -15,6 +16,7 @@ from __future__ import annotations
 from ...codecs import CODECS
 from ..context import render_template
 from ..model import FileSpec
+from .room_directory import PEOPLE, base_dn
 
 PROVISIONING_DIR = "/srv/gbtt/provisioning"
 BACKGROUND_DIR = "/srv/gbtt/phong-nen"
@@ -28,11 +30,14 @@ def hardware_codecs(inv) -> list[tuple[str, dict]]:
             if ep["platform"] in VENDOR_FORMATS]
 
 
-def provisioning_files(ctx, web_group: str) -> tuple[list[FileSpec], list[dict]]:
-    """The codecs' files, and for nginx: who may fetch each codec's directory."""
+def provisioning_files(ctx, web_group: str, directory_port: int) -> tuple[list[FileSpec], list[dict]]:
+    """The codecs' files, and for nginx: who may fetch each codec's directory. The codecs' phone book is
+    the LDAP directory of this host (room_directory.py) on `directory_port`."""
     registrar = ctx.defaults("sip_registrar")
     registrars = ctx.service_addresses("sip_registrar")
     qos = {k: v["dscp"] for k, v in ctx.inv.network["qos_classes"].items()}
+    directory = {"address": ctx.address, "port": directory_port,
+                 "base": f"{PEOPLE},{base_dn(ctx.inv.province['sip_domain'])}"}
     files, acl = [], []
     for site, ep in hardware_codecs(ctx.inv):
         template, suffix = VENDOR_FORMATS[ep["platform"]]
@@ -44,7 +49,7 @@ def provisioning_files(ctx, web_group: str) -> tuple[list[FileSpec], list[dict]]
                              room_name=ctx.inv.sites[site]["name"],
                              sip_port=registrar["kamailio_sip_port"], password=ctx.secrets["sip_passwords"][ep["id"]],
                              expires=ctx.defaults("room_pc")["baresip_register_interval"], qos=qos,
-                             codecs=CODECS, ca_certificate=ctx.ca_certificate(),
+                             codecs=CODECS, ca_certificate=ctx.ca_certificate(), directory=directory,
                              call_rate=profile["video"]["kbps"] + profile["audio"]["kbps"])
         files.append(FileSpec(f"{PROVISIONING_DIR}/{ep['id']}/{ep['id']}.{suffix}", content, mode="0640",
                               group=web_group, secret=True))
