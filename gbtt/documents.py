@@ -13,9 +13,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .vietnamese import unaccented
 
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 FONT, SIZE = "Times New Roman", 13
@@ -47,9 +48,7 @@ def split_name(name: str) -> tuple[str, str]:
 
 def initials(name: str) -> str:
     """The code of a body in document numbers: 'Sở Thông tin và Truyền thông' -> 'STTTT'."""
-    plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return "".join(w[0].upper() for w in plain.split() if w.lower() != "va")
+    return "".join(w[0].upper() for w in unaccented(name).split() if w.lower() != "va")
 
 
 def issuer_lines(head: Letterhead) -> tuple[str, str]:

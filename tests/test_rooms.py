@@ -187,7 +187,8 @@ def test_registrar_accepts_the_probe():
 # -- hardware codecs: Poly's provisioning files, Cisco's configuration through its API ------
 POLYS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "poly-g7500"]
 CISCOS = [(sid, ep) for sid, s in INV.sites.items() for ep in s["endpoints"] if ep["platform"] == "cisco-room-kit"]
-CONF_FILES = {f.path: f for f in host_state(REAL, "mcu-conf-01").components["conference"].files}
+NOW = now_utc()  # the meetings not yet over, in the files and in what the tests expect of them
+CONF_FILES = {f.path: f for f in host_state(REAL, "mcu-conf-01", now=NOW).components["conference"].files}
 QOS = {k: str(v["dscp"]) for k, v in INV.network["qos_classes"].items()}
 REGISTRAR = next(service_address(INV, n) for n, h in INV.hosts.items() if h["role"] == "sip_registrar")
 
@@ -256,8 +257,7 @@ def test_each_codec_alone_may_fetch_its_file():
             f"allow {ep['address']};", "deny all;", f"alias /srv/gbtt/provisioning/{ep['id']}/;"]
 
 
-NOW = now_utc()
-DIRECTORY = {f.path: f.content for f in host_state(REAL, "mcu-conf-01", now=NOW).components["conference"].files}
+DIRECTORY = {path: f.content for path, f in CONF_FILES.items()}
 BASE = "dc=gbtt,dc=binhdinh,dc=gov,dc=vn"
 
 

@@ -14,8 +14,8 @@ truth and a changed phone book is a restart."""
 from __future__ import annotations
 
 import base64
-import unicodedata
 
+from ...vietnamese import unaccented
 from ..model import FileSpec
 
 CONF = "/etc/ldap/gbtt-danh-ba.conf"
@@ -34,10 +34,9 @@ def base_dn(domain: str) -> str:
     return ",".join(f"dc={part}" for part in domain.split("."))
 
 
-def unaccented(text: str) -> str:
-    """Vietnamese without its diacritics (đ -> d), for keyboards that cannot type them."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def white_pages_dn(domain: str) -> str:
+    """Where a codec searches by name (its base DN)."""
+    return f"{PEOPLE},{base_dn(domain)}"
 
 
 def _line(name: str, value: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ...codecs import CODECS
 from ..context import render_template
 from ..model import FileSpec
-from .room_directory import PEOPLE, base_dn
+from .room_directory import white_pages_dn
 
 PROVISIONING_DIR = "/srv/gbtt/provisioning"
 BACKGROUND_DIR = "/srv/gbtt/phong-nen"
@@ -37,7 +37,7 @@ def provisioning_files(ctx, web_group: str, directory_port: int) -> tuple[list[F
     registrars = ctx.service_addresses("sip_registrar")
     qos = {k: v["dscp"] for k, v in ctx.inv.network["qos_classes"].items()}
     directory = {"address": ctx.address, "port": directory_port,
-                 "base": f"{PEOPLE},{base_dn(ctx.inv.province['sip_domain'])}"}
+                 "base": white_pages_dn(ctx.inv.province["sip_domain"])}
     files, acl = [], []
     for site, ep in hardware_codecs(ctx.inv):
         template, suffix = VENDOR_FORMATS[ep["platform"]]
